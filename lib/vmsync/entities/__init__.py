@@ -1,0 +1,36 @@
+"""The entities vmsync syncs, in an order where every entity comes after the ones it depends on."""
+
+from __future__ import annotations
+
+from graphlib import CycleError, TopologicalSorter
+
+from . import organizations, schools, volunteers
+from .spec import Entity
+
+ENTITIES: dict[str, Entity] = {
+    e.name: e for e in (schools.ENTITY, organizations.ENTITY, volunteers.ENTITY)
+}
+
+
+def get(name: str) -> Entity:
+    """The entity called ``name``; an unknown name is refused with the list of known ones."""
+    try:
+        return ENTITIES[name]
+    except KeyError:
+        raise KeyError(f"unknown entity {name!r}; known: {', '.join(ENTITIES)}") from None
+
+
+def ordered(names: list[str] | None = None) -> list[Entity]:
+    """The entities (all, or ``names``) in dependency order, ties kept in declaration order."""
+    chosen = list(ENTITIES) if names is None else [get(n).name for n in names]
+    graph = TopologicalSorter({n: [d for d in ENTITIES[n].depends_on if d in chosen] for n in chosen})
+    try:
+        graph.prepare()
+    except CycleError as exc:
+        raise ValueError(f"entity dependencies form a cycle: {exc.args[1]}") from exc
+    order: list[str] = []
+    while graph.is_active():
+        ready = sorted(graph.get_ready(), key=list(ENTITIES).index)
+        order += ready
+        graph.done(*ready)
+    return [ENTITIES[n] for n in order]

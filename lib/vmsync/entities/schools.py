@@ -1,0 +1,59 @@
+"""Schools and districts: Accounts of type 'School District' and 'School' (reference §3.3).
+
+Schools are matched by Salesforce Id only (no matching by name), and a school whose district is not synced yet
+is kept with its district link pending until the district arrives.
+"""
+
+from __future__ import annotations
+
+from .normalize import required, text
+from .spec import Entity, Ref, Stream, Table, fields
+
+
+def map_district(r: dict) -> list[tuple[str, dict]]:
+    return [("district", {
+        "salesforce_id": r["Id"],
+        "name": required(r, "Name"),
+        "district_code": text(r.get("School_Code_External_ID__c")),
+    })]
+
+
+def map_school(r: dict) -> list[tuple[str, dict]]:
+    parent = text(r.get("ParentId"))
+    return [("school", {
+        "salesforce_id": r["Id"],
+        "name": required(r, "Name"),
+        "district_id": Ref("district", parent, "ParentId", required=False) if parent else None,
+        "salesforce_district_id": parent,
+        "normalized_name": text(r.get("Connector_Account_Name__c")),
+        "school_code": text(r.get("School_Code_External_ID__c")),
+    })]
+
+
+ENTITY = Entity(
+    name="schools",
+    title="Schools and districts",
+    description="School District and School accounts into `district` and `school`, each school linked to "
+                "its district.",
+    streams=(
+        Stream(
+            name="districts",
+            object="Account",
+            fields=fields("Name School_Code_External_ID__c LastModifiedDate:datetime"),
+            where="Type = 'School District'",
+            map=map_district,
+            tables=(Table("district"),),
+            supersedes=("school", "organization"),
+        ),
+        Stream(
+            name="schools",
+            object="Account",
+            fields=fields("Name ParentId Connector_Account_Name__c School_Code_External_ID__c "
+                          "LastModifiedDate:datetime"),
+            where="Type = 'School'",
+            map=map_school,
+            tables=(Table("school"),),
+            supersedes=("district", "organization"),
+        ),
+    ),
+)

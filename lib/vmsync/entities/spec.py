@@ -1,0 +1,107 @@
+"""What an entity is: the Salesforce records it reads, the model tables it writes, and how one becomes the other.
+
+An entity is declared, not programmed: its streams (object, fields, filter), its mapping (a pure function from
+one flat Salesforce record to model rows), the tables it writes and the entities it depends on. The sync engine
+does the rest the same way for every entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+class Reject(Exception):
+    """A record that cannot be mapped: it becomes a ``sync_issue`` and its neighbours carry on."""
+
+    def __init__(self, code: str, field: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A foreign key given by the parent's ``salesforce_id``; the writer turns it into the parent's ``id``.
+
+    A ``required`` parent that is missing holds the whole record back as an orphan; an optional one is written
+    as NULL and linked when the parent arrives. ``field`` names the Salesforce field the reference came from.
+    """
+
+    table: str
+    salesforce_id: str
+    field: str = ""
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    """A model table an entity writes.
+
+    kind ``record``: one row per Salesforce record, keyed by its Id (deleted with it);
+    kind ``owned``: rows that belong to a parent row of this entity through ``parent_column`` and are replaced
+    as a set whenever the parent is written (a contact's emails);
+    kind ``lookup``: shared rows only ever added (skills).
+    ``scope`` narrows which existing rows of a ``record`` table are this entity's (``{"type": "volunteer"}``).
+    """
+
+    name: str
+    kind: str = "record"
+    parent_column: str | None = None
+    parent_table: str | None = None
+    scope: dict = field(default_factory=dict)
+
+
+ISSUE = "sync_issue"  # a mapping may return (ISSUE, {"code", "field", "message"}) rows: warnings, record kept
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One SOQL extract: ``SELECT fields FROM object WHERE where``, mapped record by record by ``map``.
+
+    ``map`` returns ``(table, row)`` pairs in any order; ``tables`` lists the tables those rows go to, parents
+    before children (the order they are written in). ``supersedes`` names record tables of other entities that
+    a record leaves when it arrives here (an Account that became a school is no longer an organization).
+    """
+
+    name: str
+    object: str
+    fields: dict[str, str]
+    where: str | None
+    map: Callable[[dict], list[tuple[str, dict]]]
+    tables: tuple[Table, ...]
+    supersedes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    title: str
+    description: str
+    streams: tuple[Stream, ...]
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The model tables this entity writes, in the order it writes them."""
+        return tuple(dict.fromkeys(t.name for s in self.streams for t in s.tables))
+
+    def stream_key(self, stream: Stream) -> str:
+        return f"{self.name}:{stream.name}"
+
+
+SYSTEM_FIELDS = {"Id": "text", "IsDeleted": "bool", "SystemModstamp": "datetime"}
+
+
+def fields(spec: str) -> dict[str, str]:
+    """Parse a field list such as ``"Id Name Birthdate:date DoNotCall:bool"`` (default kind ``text``).
+
+    Kinds: text, bool, number, date, datetime, json. ``Id``, ``IsDeleted`` and ``SystemModstamp`` are always
+    included: the engine needs them for watermarks and deletes.
+    """
+    out = dict(SYSTEM_FIELDS)
+    for token in spec.split():
+        name, _, kind = token.partition(":")
+        out[name] = kind or "text"
+    return out

@@ -1,0 +1,101 @@
+"""What an entity notebook calls: run the step, show what it did, record its figures for the summary.
+
+Credentials are read here, inside the kernel, from the environment; they are never notebook parameters and
+never shown. The figures are glued with scrapbook under one fixed name, ``vmsync_step``, so the summary (or
+anyone) can read every step of a run back from the executed notebooks.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import Markdown, display
+from sqlalchemy import select
+
+from .config import load_settings
+from .entities import get as get_entity
+from .store import tables as t
+from .store.database import open_engine
+from .sync.params import StepParams, manual_run_id
+from .sync.step import StepResult, run_step
+
+SCRAP = "vmsync_step"
+
+
+def sync(entity: str, *, run_id: str | None = None, db_url: str | None = None, **params) -> StepResult:
+    """Run ``entity``'s step with the notebook's parameters and record its figures, also when it fails."""
+    step_params = StepParams(run_id=run_id or manual_run_id(), db_url=db_url, **params)
+    settings = load_settings()
+    result = None
+    try:
+        result = run_step(entity, step_params, settings)
+        return result
+    except Exception as exc:
+        result = getattr(exc, "result", None)
+        raise
+    finally:
+        if result is not None:
+            record(result)
+
+
+def record(result: StepResult) -> None:
+    import scrapbook as sb
+
+    sb.glue(SCRAP, result.figures())
+
+
+def describe(entity: str) -> None:
+    """A short paragraph on what the entity syncs, from its spec."""
+    spec = get_entity(entity)
+    lines = [f"**{spec.title}.** {spec.description}"]
+    for s in spec.streams:
+        lines.append(f"- `{s.object}` where `{s.where or 'all'}` -> " + ", ".join(f"`{tb.name}`" for tb in s.tables))
+    if spec.depends_on:
+        lines.append(f"\nRuns after: {', '.join(spec.depends_on)}.")
+    display(Markdown("\n".join(lines)))
+
+
+def show(result: StepResult) -> pd.DataFrame:
+    """The step's figures as a one-line-per-stream table, with a sentence on the outcome."""
+    f = result.figures()
+    verdict = "succeeded" if result.status == "succeeded" else f"**{result.status}** ({result.error_class})"
+    display(Markdown(
+        f"Step **{result.entity}** {verdict} in {f['duration_s']:.1f} s "
+        f"({'dry run, nothing written' if result.dry_run else result.mode}); "
+        f"{f['api_calls']} API calls" + (f", {f['api_used']}/{f['api_max']} of the daily allocation used."
+                                         if f["api_max"] else ".")
+    ))
+    columns = ["stream", "full", "extracted", "new", "updated", "unchanged", "deleted", "rejected", "orphaned",
+               "healed", "watermark_before", "watermark_after"]
+    return pd.DataFrame(f["streams"], columns=columns).set_index("stream")
+
+
+def problems(result: StepResult, db_url: str | None = None, limit: int = 10) -> pd.DataFrame:
+    """A sample of this entity's open issues (rejected records, orphans, warnings) with their reasons."""
+    engine = open_engine(db_url or load_settings(need_salesforce=False).db_url.reveal())
+    i = t.sync_issue
+    q = (select(i.c.record_id, i.c.kind, i.c.code, i.c.field, i.c.message, i.c.attempts)
+         .where(i.c.entity == result.entity, i.c.resolved_at.is_(None))
+         .order_by(i.c.last_seen_at.desc(), i.c.id).limit(limit))
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(q).all(), columns=["record_id", "kind", "code", "field", "message",
+                                                              "attempts"])
+    engine.dispose()
+    return frame
+
+
+def chart(result: StepResult):
+    """A small bar chart of what happened to the extracted records."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f = result.figures()
+    names = ["new", "updated", "unchanged", "deleted", "rejected", "orphaned"]
+    fig, ax = plt.subplots(figsize=(6, 2.2), dpi=80)
+    ax.barh(names, [f[n] for n in names], color=["#2b8a3e", "#1971c2", "#adb5bd", "#868e96", "#c92a2a", "#e67700"])
+    ax.invert_yaxis()
+    ax.set_xlabel("records")
+    ax.set_title(f"{result.entity}: {f['extracted']} records extracted")
+    fig.tight_layout()
+    return fig

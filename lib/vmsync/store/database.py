@@ -1,0 +1,61 @@
+"""Opening the VMS database: URL checks, engine options per dialect, and making the schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+
+from ..config import ConfigError, _check_db_url
+
+
+def check_url(url: str) -> str:
+    """Refuse a database URL vmsync cannot use, before anything is opened or written."""
+    problems: list[str] = []
+    _check_db_url(url, problems)
+    if problems:
+        raise ConfigError(problems)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for ``url``: SQLite in WAL mode with a busy timeout, PostgreSQL through psycopg 3."""
+    url = check_url(url)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every vmsync table that does not exist, and add the nullable columns an older one lacks.
+
+    New columns appear when an entity starts selecting another field of an object whose raw mirror already
+    exists; adding them is the only migration vmsync does by itself.
+    """
+    from ..entities import ENTITIES
+    from .tables import metadata, raw_table
+
+    for entity in ENTITIES.values():
+        for stream in entity.streams:
+            raw_table(stream.object, stream.fields)
+    metadata.create_all(engine)
+    existing = inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            have = {c["name"] for c in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))

@@ -1,0 +1,118 @@
+"""The ``sync_issue`` ledger: records that could not be mapped or linked, kept until they can.
+
+An issue is keyed by (entity, record, code, field), so seeing the same problem again updates one row instead of
+adding another. When a record is written again without the problem, its issue is resolved: ``linked`` for an
+orphan whose parent arrived, ``fixed`` for a record that now maps, ``deleted`` when the record left Salesforce,
+``parent_deleted`` for an orphan whose parent was deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..store.tables import sync_issue
+
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+CHUNK = 900
+
+
+@dataclass(frozen=True)
+class Found:
+    record_id: str
+    kind: str  # rejected | orphan | warning
+    code: str
+    field: str
+    message: str
+    parent_table: str | None = None
+    parent_id: str | None = None
+
+
+def settle(
+    conn: Connection,
+    entity: str,
+    sf_object: str,
+    record_ids: list[str],
+    found: list[Found],
+    *,
+    deleted: set[str],
+    run_id: str,
+    now: datetime,
+) -> int:
+    """Record ``found`` and resolve the open issues of ``record_ids`` that did not recur; returns how many healed.
+
+    An orphan that found its parent deleted is recorded already resolved (``parent_deleted``): nothing will
+    ever link it, and nothing is lost without a trace.
+    """
+    _record(conn, entity, sf_object, found, run_id, now)
+    current = {(f.record_id, f.code, f.field) for f in found}
+    healed = 0
+    for start in range(0, len(record_ids), CHUNK):
+        part = record_ids[start:start + CHUNK]
+        open_rows = conn.execute(
+            select(sync_issue.c.id, sync_issue.c.record_id, sync_issue.c.code, sync_issue.c.field,
+                   sync_issue.c.kind)
+            .where(sync_issue.c.entity == entity, sync_issue.c.record_id.in_(part),
+                   sync_issue.c.resolved_at.is_(None))
+        ).all()
+        for issue_id, record_id, code, field, kind in open_rows:
+            if (record_id, code, field) in current:
+                continue
+            if record_id in deleted:
+                resolution = "deleted"
+            elif any(f.record_id == record_id and f.code == "PARENT_DELETED" for f in found):
+                resolution = "parent_deleted"
+            else:
+                resolution = "linked" if kind == "orphan" else "fixed"
+                healed += 1
+            _resolve(conn, [issue_id], resolution, run_id, now)
+    parent_deleted = [f for f in found if f.code == "PARENT_DELETED"]
+    if parent_deleted:
+        ids = conn.execute(select(sync_issue.c.id).where(
+            sync_issue.c.entity == entity, sync_issue.c.code == "PARENT_DELETED",
+            sync_issue.c.record_id.in_([f.record_id for f in parent_deleted]), sync_issue.c.resolved_at.is_(None),
+        )).scalars().all()
+        _resolve(conn, list(ids), "parent_deleted", run_id, now)
+    return healed
+
+
+def _record(conn: Connection, entity: str, sf_object: str, found: list[Found], run_id: str, now: datetime) -> None:
+    if not found:
+        return
+    insert = _INSERTS[conn.dialect.name](sync_issue)
+    rows = {}
+    for f in found:
+        rows[(f.record_id, f.code, f.field)] = {
+            "entity": entity, "object": sf_object, "record_id": f.record_id, "kind": f.kind, "code": f.code,
+            "field": f.field, "message": f.message, "parent_table": f.parent_table, "parent_id": f.parent_id,
+            "first_run_id": run_id, "last_run_id": run_id, "first_seen_at": now, "last_seen_at": now,
+            "attempts": 1, "resolved_at": None, "resolution": None, "resolved_run_id": None,
+        }
+    statement = insert.on_conflict_do_update(
+        index_elements=["entity", "record_id", "code", "field"],
+        set_={
+            "kind": insert.excluded.kind, "message": insert.excluded.message,
+            "parent_table": insert.excluded.parent_table, "parent_id": insert.excluded.parent_id,
+            "last_run_id": insert.excluded.last_run_id, "last_seen_at": insert.excluded.last_seen_at,
+            "attempts": sync_issue.c.attempts + 1, "resolved_at": None, "resolution": None,
+            "resolved_run_id": None,
+        },
+    )
+    conn.execute(statement, list(rows.values()))
+
+
+def _resolve(conn: Connection, issue_ids: list[int], resolution: str, run_id: str, now: datetime) -> None:
+    if issue_ids:
+        conn.execute(update(sync_issue).where(and_(sync_issue.c.id.in_(issue_ids))).values(
+            resolved_at=now, resolution=resolution, resolved_run_id=run_id))
+
+
+def open_record_ids(conn: Connection, entity: str, sf_object: str) -> list[str]:
+    """The records of ``entity`` from ``sf_object`` with an open issue: the ones to try again."""
+    return list(conn.execute(
+        select(sync_issue.c.record_id).distinct().where(
+            sync_issue.c.entity == entity, sync_issue.c.object == sf_object, sync_issue.c.resolved_at.is_(None))
+    ).scalars())

@@ -1,0 +1,300 @@
+"""Writing one page of Salesforce records: raw mirror, mapping, parent links, model upserts, issues.
+
+Everything for a page happens inside the caller's transaction, so a page lands whole or not at all, and a
+record that cannot be mapped or whose parent is missing is held back alone while its neighbours are written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, select, update
+
+from ..entities.normalize import coerce
+from ..entities.spec import ISSUE, Entity, Ref, Reject, Stream, Table
+from ..store import tables as t
+from ..store.upsert import upsert
+from . import issues
+
+CHUNK = 900  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+@dataclass
+class PageCounts:
+    extracted: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    rejected: int = 0
+    orphaned: int = 0
+    healed: int = 0
+    max_modstamp: datetime | None = None
+    samples: list[dict] = field(default_factory=list)
+
+    def add(self, other: PageCounts) -> None:
+        for name in ("extracted", "new", "updated", "unchanged", "deleted", "rejected", "orphaned", "healed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.max_modstamp and (self.max_modstamp is None or other.max_modstamp > self.max_modstamp):
+            self.max_modstamp = other.max_modstamp
+        self.samples.extend(other.samples[: max(0, 20 - len(self.samples))])
+
+
+def chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def lookup_ids(conn: Connection, table_name: str, keys: set[str]) -> dict[str, tuple[int, bool]]:
+    """``salesforce_id -> (id, deleted)`` for the rows of ``table_name`` among ``keys``."""
+    table = t.metadata.tables[table_name]
+    found: dict[str, tuple[int, bool]] = {}
+    for part in chunks(sorted(keys)):
+        q = select(table.c.salesforce_id, table.c.id, table.c.deleted_at).where(table.c.salesforce_id.in_(part))
+        for sf_id, row_id, deleted_at in conn.execute(q):
+            found[sf_id] = (row_id, deleted_at is not None)
+    return found
+
+
+class PageWriter:
+    """Writes pages of one stream of one entity for one run."""
+
+    def __init__(self, entity: Entity, stream: Stream, run_id: str, now: datetime):
+        self.entity = entity
+        self.stream = stream
+        self.run_id = run_id
+        self.now = now
+        self.raw = t.raw_table(stream.object, stream.fields)
+        self.record_tables = [tb for tb in stream.tables if tb.kind == "record"]
+
+    # --- the page --------------------------------------------------------------------------------------------
+
+    def write(self, conn: Connection, records: list[dict], *, from_raw: bool = False) -> PageCounts:
+        """Write ``records`` (flat, as extracted; or re-read from the raw mirror when ``from_raw``)."""
+        counts = PageCounts(extracted=0 if from_raw else len(records))
+        if not records:
+            return counts
+        found: list[issues.Found] = []
+        if not from_raw:
+            records = self._typed(records, found, counts)
+            self._count_changes(conn, records, counts)
+            self._write_raw(conn, records)
+        live = [r for r in records if not r.get("IsDeleted")]
+        gone = [r["Id"] for r in records if r.get("IsDeleted")]
+        stamps = [r["SystemModstamp"] for r in records if r.get("SystemModstamp")]
+        counts.max_modstamp = max(stamps) if stamps else None
+
+        mapped: dict[str, list[tuple[str, dict]]] = {}
+        for record in live:
+            try:
+                rows = self.stream.map(record)
+            except Reject as exc:
+                found.append(issues.Found(record["Id"], "rejected", exc.code, exc.field, exc.message))
+                counts.rejected += 1
+                self._sample(counts, record, exc.code, exc.field, exc.message)
+                continue
+            except Exception as exc:  # a mapping bug costs this record only, and is reported with it
+                message = f"{type(exc).__name__}: {exc}"
+                found.append(issues.Found(record["Id"], "rejected", "MAPPING_ERROR", "", message))
+                counts.rejected += 1
+                self._sample(counts, record, "MAPPING_ERROR", "", message)
+                continue
+            mapped[record["Id"]] = [(tb, row) for tb, row in rows if tb != ISSUE]
+            for tb, row in rows:
+                if tb == ISSUE:
+                    found.append(issues.Found(record["Id"], "warning", row["code"], row.get("field", ""),
+                                              row["message"]))
+
+        orphans = self._link_external(conn, mapped, found)
+        counts.orphaned += orphans
+        self._write_model(conn, mapped)
+        counts.deleted += self.mark_deleted(conn, gone)
+        counts.healed += issues.settle(
+            conn, self.entity.name, self.stream.object, [f.record_id for f in found] + [r["Id"] for r in records],
+            found,
+            deleted=set(gone), run_id=self.run_id, now=self.now,
+        )
+        return counts
+
+    def _sample(self, counts: PageCounts, record: dict, code: str, field_: str, message: str) -> None:
+        if len(counts.samples) < 20:
+            counts.samples.append({"record_id": record.get("Id"), "code": code, "field": field_,
+                                   "message": message})
+
+    def _typed(self, records: list[dict], found: list, counts: PageCounts) -> list[dict]:
+        """The records whose values fit the raw mirror's columns; the others are rejected here, alone."""
+        kept = []
+        for record in records:
+            try:
+                kept.append({name: coerce(kind, record.get(name), name) for name, kind in self.stream.fields.items()})
+            except Reject as exc:
+                found.append(issues.Found(str(record.get("Id")), "rejected", exc.code, exc.field, exc.message))
+                counts.rejected += 1
+                self._sample(counts, record, exc.code, exc.field, exc.message)
+        return kept
+
+    def _count_changes(self, conn: Connection, records: list[dict], counts: PageCounts) -> None:
+        known: dict[str, object] = {}
+        ids = [r["Id"] for r in records]
+        for part in chunks(ids):
+            q = select(self.raw.c.Id, self.raw.c.SystemModstamp, self.raw.c.IsDeleted).where(self.raw.c.Id.in_(part))
+            known.update({row[0]: row for row in conn.execute(q)})
+        for r in records:
+            if r.get("IsDeleted"):
+                continue
+            before = known.get(r["Id"])
+            if before is None or before[2]:
+                counts.new += 1
+            elif _same_instant(before[1], r.get("SystemModstamp")):
+                counts.unchanged += 1
+            else:
+                counts.updated += 1
+
+    def _write_raw(self, conn: Connection, records: list[dict]) -> None:
+        rows = [r | {"run_id": self.run_id, "synced_at": self.now} for r in records]
+        upsert(conn, self.raw, _unique(rows, "Id"), key=("Id",), keep=())
+
+    # --- parents -----------------------------------------------------------------------------------------
+
+    def _link_external(self, conn: Connection, mapped: dict, found: list) -> int:
+        """Resolve references to rows this page does not write; hold back records whose parent is missing."""
+        produced = {(tb, row["salesforce_id"]) for rows in mapped.values() for tb, row in rows}
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for rows in mapped.values():
+            for _, row in rows:
+                for value in row.values():
+                    if isinstance(value, Ref) and (value.table, value.salesforce_id) not in produced:
+                        wanted[value.table].add(value.salesforce_id)
+        known = {table: lookup_ids(conn, table, keys) for table, keys in wanted.items()}
+        held = 0
+        for record_id in list(mapped):
+            missing_required = False
+            for _, row in mapped[record_id]:
+                for col, value in row.items():
+                    if not isinstance(value, Ref) or (value.table, value.salesforce_id) in produced:
+                        continue
+                    hit = known[value.table].get(value.salesforce_id)
+                    if hit and not hit[1]:
+                        continue
+                    code = "PARENT_DELETED" if hit else ("PARENT_MISSING" if value.required else "LINK_PENDING")
+                    message = (f"{value.field or col} points at {value.table} {value.salesforce_id}, "
+                               + ("which was deleted in Salesforce" if hit else "which is not synced (yet)"))
+                    found.append(issues.Found(record_id, "orphan", code, value.field or col, message,
+                                              value.table, value.salesforce_id))
+                    if value.required:
+                        missing_required = True
+                    else:
+                        row[col] = None
+            if missing_required:
+                del mapped[record_id]
+                held += 1
+            elif any(f.record_id == record_id and f.kind == "orphan" for f in found):
+                held += 1
+        return held
+
+    # --- model tables ------------------------------------------------------------------------------------
+
+    def _write_model(self, conn: Connection, mapped: dict[str, list[tuple[str, dict]]]) -> None:
+        by_table: dict[str, list[dict]] = defaultdict(list)
+        for rows in mapped.values():
+            for tb, row in rows:
+                by_table[tb].append(row)
+        written: dict[str, list[str]] = {}
+        for spec in self.stream.tables:
+            rows = _unique(by_table.get(spec.name, []), "salesforce_id")
+            self._resolve_refs(conn, rows)
+            table = t.metadata.tables[spec.name]
+            stamp = {"created_at": self.now, "updated_at": self.now, "run_id": self.run_id}
+            if spec.kind == "lookup":
+                upsert(conn, table, [r | stamp for r in rows], update=False)
+            else:
+                upsert(conn, table, [r | stamp | {"deleted_at": None} for r in rows])
+            written[spec.name] = [r["salesforce_id"] for r in rows]
+        record_ids = list(mapped)
+        for spec in self.stream.tables:
+            if spec.kind == "owned":
+                self._retire_children(conn, spec, record_ids, keep=set(written.get(spec.name, [])))
+        for name in self.stream.supersedes:
+            self._retire(conn, t.metadata.tables[name], record_ids)
+
+    def _resolve_refs(self, conn: Connection, rows: list[dict]) -> None:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            for value in row.values():
+                if isinstance(value, Ref):
+                    wanted[value.table].add(value.salesforce_id)
+        known = {table: lookup_ids(conn, table, keys) for table, keys in wanted.items()}
+        for row in rows:
+            for col, value in row.items():
+                if isinstance(value, Ref):
+                    hit = known[value.table].get(value.salesforce_id)
+                    row[col] = hit[0] if hit else None
+
+    def _retire(self, conn: Connection, table, salesforce_ids: list[str]) -> None:
+        """Mark the live rows with these ``salesforce_id``s deleted."""
+        for part in chunks(salesforce_ids):
+            conn.execute(update(table).where(table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None))
+                         .values(deleted_at=self.now, updated_at=self.now, run_id=self.run_id))
+
+    def _retire_children(self, conn: Connection, spec: Table, parent_keys: list[str], keep=frozenset()) -> None:
+        """Mark the live rows owned by these parents deleted, but for those in ``keep``."""
+        table = t.metadata.tables[spec.name]
+        parent = t.metadata.tables[spec.parent_table]
+        for part in chunks(parent_keys):
+            parent_ids = select(parent.c.id).where(parent.c.salesforce_id.in_(part)).scalar_subquery()
+            stale = conn.execute(
+                select(table.c.salesforce_id).where(
+                    table.c[spec.parent_column].in_(parent_ids), table.c.deleted_at.is_(None))
+            ).scalars().all()
+            self._retire(conn, table, [k for k in stale if k not in keep])
+
+    # --- deletes -----------------------------------------------------------------------------------------
+
+    def mark_deleted(self, conn: Connection, salesforce_ids: list[str], *, in_salesforce: bool = True) -> int:
+        """Give these records (and what they own) ``deleted_at``; returns how many were live here.
+
+        ``in_salesforce=False`` is for records that still live in Salesforce but left this stream (a contact
+        whose type changed): their raw mirror row stays as it is.
+        """
+        if not salesforce_ids:
+            return 0
+        retired: dict[str, list[str]] = {}
+        for spec in self.record_tables:
+            table = t.metadata.tables[spec.name]
+            retired[spec.name] = [k for part in chunks(salesforce_ids) for k in conn.execute(
+                select(table.c.salesforce_id).where(
+                    table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None),
+                    *[table.c[c] == v for c, v in spec.scope.items()])).scalars()]
+            self._retire(conn, table, retired[spec.name])
+        for spec in self.stream.tables:
+            if spec.kind == "owned":
+                self._retire_children(conn, spec, retired.get(spec.parent_table, []))
+        if in_salesforce:
+            for part in chunks(salesforce_ids):
+                conn.execute(update(self.raw).where(self.raw.c.Id.in_(part)).values(IsDeleted=True))
+        return len(retired[self.record_tables[0].name])
+
+    def retire_leavers(self, conn: Connection, salesforce_ids: list[str]) -> int:
+        """Records that no longer match this stream's filter leave its tables (they live on elsewhere)."""
+        return self.mark_deleted(conn, salesforce_ids, in_salesforce=False)
+
+
+def _unique(rows: list[dict], key: str) -> list[dict]:
+    """The rows with distinct ``key``s, the first of each kept."""
+    seen: dict[str, dict] = {}
+    for row in rows:
+        seen.setdefault(row[key], row)
+    return list(seen.values())
+
+
+def _same_instant(a: datetime | None, b: datetime | None) -> bool:
+    """Equal instants, whether the database gave them back aware (PostgreSQL) or naive UTC (SQLite)."""
+    if a is None or b is None:
+        return a is b
+    return _naive_utc(a) == _naive_utc(b)
+
+
+def _naive_utc(dt: datetime) -> datetime:
+    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt

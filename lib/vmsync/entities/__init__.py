@@ -1,15 +1,28 @@
-"""The entities vmsync syncs, in an order where every entity comes after the ones it depends on."""
+"""The entities vmsync syncs, in an order where every entity comes after the ones it depends on.
+
+Every module of this package that defines ``ENTITY`` is an entity: adding one is adding a module.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from graphlib import CycleError, TopologicalSorter
 
-from . import organizations, schools, volunteers
 from .spec import Entity
 
-ENTITIES: dict[str, Entity] = {
-    e.name: e for e in (schools.ENTITY, organizations.ENTITY, volunteers.ENTITY)
-}
+
+def _discover() -> dict[str, Entity]:
+    found = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        entity = getattr(module, "ENTITY", None)
+        if isinstance(entity, Entity):
+            found[entity.name] = entity
+    return found
+
+
+ENTITIES: dict[str, Entity] = _discover()
 
 
 def get(name: str) -> Entity:

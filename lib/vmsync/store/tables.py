@@ -1,6 +1,7 @@
-"""Every table vmsync writes: the raw mirror, the VMS model and the run records.
+"""The tables vmsync keeps for itself: run records and the raw mirror, and what every model table carries.
 
-Column meanings are in ``docs/data-dictionary.md``. Every model table carries the same bookkeeping columns:
+The VMS model tables live in ``store.model`` by domain. Column meanings are in ``docs/data-dictionary.md``.
+Every model table carries the same bookkeeping columns:
 a surrogate ``id``, a unique ``salesforce_id`` (the record's Id, or for rows that are not Salesforce records,
 such as a contact's emails, a key derived from it), ``created_at`` / ``updated_at`` and ``deleted_at`` (NULL while
 the record lives in Salesforce).
@@ -24,10 +25,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 
 TS = DateTime(timezone=True)
+JSONB_OR_JSON = JSON().with_variant(JSONB, "postgresql")  # PostgreSQL's json has no equality; jsonb does
 
 
 def model_table(name: str, *columns, **kw) -> Table:
@@ -135,119 +138,6 @@ sync_meta = Table(
     Column("value", Text, nullable=False),
 )
 
-# --- VMS model ---------------------------------------------------------------------------------------------
-
-district = model_table(
-    "district",
-    Column("name", String(255), nullable=False),
-    Column("district_code", String(40)),
-)
-
-school = model_table(
-    "school",
-    Column("name", String(255), nullable=False),
-    Column("district_id", Integer, fk("district")),
-    Column("salesforce_district_id", String(18)),
-    Column("normalized_name", String(255)),
-    Column("school_code", String(40)),
-    Column("level", String(50)),
-)
-
-organization = model_table(
-    "organization",
-    Column("name", String(255), nullable=False),
-    Column("type", String(255), nullable=False),
-    Column("description", Text),
-    Column("billing_street", String(255)),
-    Column("billing_city", String(255)),
-    Column("billing_state", String(255)),
-    Column("billing_postal_code", String(40)),
-    Column("billing_country", String(255)),
-    Column("last_activity_date", Date),
-)
-
-contact = model_table(
-    "contact",
-    Column("type", String(20), nullable=False, comment="volunteer | teacher | student"),
-    Column("salesforce_account_id", String(18)),
-    Column("first_name", String(100)),
-    Column("middle_name", String(100)),
-    Column("last_name", String(100), nullable=False),
-    Column("gender", String(40)),
-    Column("race_ethnicity", String(40)),
-    Column("age_group", String(20)),
-    Column("birthdate", Date),
-    Column("description", Text),
-    Column("notes", Text),
-    Column("do_not_call", Boolean, nullable=False, default=False),
-    Column("do_not_contact", Boolean, nullable=False, default=False),
-    Column("email_opt_out", Boolean, nullable=False, default=False),
-    Column("email_bounced_at", TS),
-    Column("last_email_date", Date),
-    Index("ix_contact_type", "type"),
-)
-
-volunteer = model_table(
-    "volunteer",
-    Column("contact_id", Integer, fk("contact", nullable=False), nullable=False, unique=True),
-    Column("primary_affiliation_salesforce_id", String(18)),
-    Column("organization_id", Integer, fk("organization")),
-    Column("title", String(255)),
-    Column("department", String(255)),
-    Column("education", String(40)),
-    Column("interests", Text),
-    Column("times_volunteered", Integer, nullable=False, default=0),
-    Column("first_volunteer_date", Date),
-    Column("last_volunteer_date", Date),
-    Column("last_activity_date", Date),
-    Column("last_non_internal_email_date", Date),
-    Column("last_mailchimp_activity_date", Date),
-)
-
-email = model_table(
-    "email",
-    Column("contact_id", Integer, fk("contact", nullable=False), nullable=False, index=True),
-    Column("email", String(255), nullable=False),
-    Column("type", String(20), nullable=False, comment="personal | professional"),
-    Column("is_primary", Boolean, nullable=False, default=False),
-    Column("source_field", String(60), nullable=False),
-)
-
-phone = model_table(
-    "phone",
-    Column("contact_id", Integer, fk("contact", nullable=False), nullable=False, index=True),
-    Column("number", String(40), nullable=False),
-    Column("type", String(20), nullable=False),
-    Column("is_primary", Boolean, nullable=False, default=False),
-    Column("source_field", String(60), nullable=False),
-)
-
-address = model_table(
-    "address",
-    Column("contact_id", Integer, fk("contact", nullable=False), nullable=False, index=True),
-    Column("type", String(20), nullable=False),
-    Column("is_primary", Boolean, nullable=False, default=False),
-    Column("line1", String(255)),
-    Column("city", String(100)),
-    Column("state", String(100)),
-    Column("postal_code", String(20)),
-    Column("country", String(100)),
-    Column("source_field", String(60), nullable=False),
-)
-
-skill = model_table(
-    "skill",
-    Column("name", String(200), nullable=False, unique=True),
-)
-
-volunteer_skill = model_table(
-    "volunteer_skill",
-    Column("volunteer_id", Integer, fk("volunteer", nullable=False), nullable=False, index=True),
-    Column("skill_id", Integer, fk("skill", nullable=False), nullable=False),
-    Column("source_field", String(60), nullable=False),
-)
-
-
 # --- raw mirror ----------------------------------------------------------------------------------------------
 
 RAW_TYPES = {
@@ -256,7 +146,7 @@ RAW_TYPES = {
     "number": Float,
     "date": Date,
     "datetime": TS,
-    "json": JSON,
+    "json": JSONB_OR_JSON,
 }
 
 
@@ -281,3 +171,6 @@ def raw_table(sf_object: str, fields: dict[str, str]) -> Table:
     columns += [Column(f, RAW_TYPES[kind]) for f, kind in fields.items() if f != "Id"]
     columns += [Column("run_id", String(40)), Column("synced_at", TS, nullable=False)]
     return Table(name, metadata, *columns, Index(f"ix_{name}_modstamp", "SystemModstamp"))
+
+
+from . import model  # noqa: E402,F401  (the model tables join ``metadata``)

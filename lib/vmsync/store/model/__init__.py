@@ -1,0 +1,6 @@
+"""The VMS model: the tables the VMS application reads, one module per domain.
+
+Importing this package defines every model table on ``store.tables.metadata``.
+"""
+
+from . import people, places  # noqa: F401  (defining the tables is the import's effect)

@@ -1,0 +1,36 @@
+"""Where things happen: districts, schools, organizations (and classes)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, Integer, String, Text
+
+from ..tables import fk, model_table
+
+district = model_table(
+    "district",
+    Column("name", String(255), nullable=False),
+    Column("district_code", String(40)),
+)
+
+school = model_table(
+    "school",
+    Column("name", String(255), nullable=False),
+    Column("district_id", Integer, fk("district")),
+    Column("salesforce_district_id", String(18)),
+    Column("normalized_name", String(255)),
+    Column("school_code", String(40)),
+    Column("level", String(50)),
+)
+
+organization = model_table(
+    "organization",
+    Column("name", String(255), nullable=False),
+    Column("type", String(255), nullable=False),
+    Column("description", Text),
+    Column("billing_street", String(255)),
+    Column("billing_city", String(255)),
+    Column("billing_state", String(255)),
+    Column("billing_postal_code", String(40)),
+    Column("billing_country", String(255)),
+    Column("last_activity_date", Date),
+)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection
 
 
 class Reject(Exception):
@@ -23,14 +26,40 @@ class Reject(Exception):
 
 @dataclass(frozen=True)
 class Ref:
-    """A foreign key given by the parent's ``salesforce_id``; the writer turns it into the parent's ``id``.
+    """A foreign key given by a value the parent is known by; the writer turns it into the parent's ``id``.
 
-    A ``required`` parent that is missing holds the whole record back as an orphan; an optional one is written
-    as NULL and linked when the parent arrives. ``field`` names the Salesforce field the reference came from.
+    The parent is the live row of ``table`` whose ``by`` column equals ``key`` (by default its Salesforce Id);
+    ``take`` is the column written (by default the parent's ``id``; ``contact_id`` to reach a contact through
+    its email, say). A ``required`` parent that is missing holds the whole record back as an orphan; an optional
+    one is written as NULL and linked when the parent arrives. ``field`` names the Salesforce field it came from.
     """
 
     table: str
-    salesforce_id: str
+    key: str
+    field: str = ""
+    required: bool = True
+    by: str = "salesforce_id"
+    take: str = "id"
+
+
+@dataclass(frozen=True)
+class FirstOf:
+    """The first of several ways to find one parent that works (an email's contact: recipient, sender, ...)."""
+
+    options: tuple[Ref, ...]
+    field: str = ""
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A parent that may be in one of several tables, each with its own column (an affiliation's account).
+
+    Put it in the first of ``columns``' keys and None in the others; the writer sets the column of the table
+    the parent was found in and leaves the others NULL.
+    """
+
+    columns: dict[str, Ref]
     field: str = ""
     required: bool = True
 
@@ -81,6 +110,9 @@ class Entity:
     description: str
     streams: tuple[Stream, ...]
     depends_on: tuple[str, ...] = ()
+    derive: Callable[[Connection, str, datetime], None] | None = None
+    """Runs after the streams, in the database alone, to fill links Salesforce does not give (the districts
+    of a session with no school, from its students' schools). Called with (connection, run id, now)."""
 
     @property
     def tables(self) -> tuple[str, ...]:

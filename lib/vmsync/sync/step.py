@@ -124,6 +124,10 @@ def run_step(entity: str, params: StepParams, settings: Settings, *, client=None
             runs.check_org(conn, client.org_id, allow_other_org=params.allow_other_org)
         for stream in spec.streams:
             result.streams.append(_run_stream(engine, spec, stream, params, client, result))
+        if spec.derive is not None:
+            with engine.connect() as conn, conn.begin() as tx:
+                spec.derive(conn, params.run_id, datetime.now(UTC))
+                _finish(tx, params.dry_run)
         result.status = "succeeded"
     except Exception as exc:  # every failure ends the step recorded, classified, and raised
         result.status = "failed"

@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, select, update
 
 from ..entities.normalize import coerce
-from ..entities.spec import ISSUE, Entity, Ref, Reject, Stream, Table
+from ..entities.spec import ISSUE, Entity, Reject, Stream, Table
 from ..store import tables as t
 from ..store.upsert import upsert
 from . import issues
+from .links import LINK_TYPES, Lookup, assign, clear, refs_of, state
 
 CHUNK = 900  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
@@ -45,17 +46,6 @@ class PageCounts:
 def chunks(items: list, size: int = CHUNK):
     for i in range(0, len(items), size):
         yield items[i:i + size]
-
-
-def lookup_ids(conn: Connection, table_name: str, keys: set[str]) -> dict[str, tuple[int, bool]]:
-    """``salesforce_id -> (id, deleted)`` for the rows of ``table_name`` among ``keys``."""
-    table = t.metadata.tables[table_name]
-    found: dict[str, tuple[int, bool]] = {}
-    for part in chunks(sorted(keys)):
-        q = select(table.c.salesforce_id, table.c.id, table.c.deleted_at).where(table.c.salesforce_id.in_(part))
-        for sf_id, row_id, deleted_at in conn.execute(q):
-            found[sf_id] = (row_id, deleted_at is not None)
-    return found
 
 
 class PageWriter:
@@ -107,9 +97,9 @@ class PageWriter:
                     found.append(issues.Found(record["Id"], "warning", row["code"], row.get("field", ""),
                                               row["message"]))
 
-        orphans = self._link_external(conn, mapped, found)
-        counts.orphaned += orphans
-        self._write_model(conn, mapped)
+        lookup = Lookup(conn)
+        counts.orphaned += self._link_external(conn, mapped, found, lookup)
+        self._write_model(conn, mapped, lookup)
         counts.deleted += self.mark_deleted(conn, gone)
         counts.healed += issues.settle(
             conn, self.entity.name, self.stream.object, [f.record_id for f in found] + [r["Id"] for r in records],
@@ -158,45 +148,55 @@ class PageWriter:
 
     # --- parents -----------------------------------------------------------------------------------------
 
-    def _link_external(self, conn: Connection, mapped: dict, found: list) -> int:
-        """Resolve references to rows this page does not write; hold back records whose parent is missing."""
+    def _link_external(self, conn: Connection, mapped: dict, found: list, lookup: Lookup) -> int:
+        """Check every link to a row this page does not write; hold back records whose parent is missing."""
         produced = {(tb, row["salesforce_id"]) for rows in mapped.values() for tb, row in rows}
-        wanted: dict[str, set[str]] = defaultdict(set)
-        for rows in mapped.values():
-            for _, row in rows:
-                for value in row.values():
-                    if isinstance(value, Ref) and (value.table, value.salesforce_id) not in produced:
-                        wanted[value.table].add(value.salesforce_id)
-        known = {table: lookup_ids(conn, table, keys) for table, keys in wanted.items()}
+        lookup.load(ref for rows in mapped.values() for _, row in rows for v in row.values() for ref in refs_of(v)
+                    if not (ref.by == "salesforce_id" and ref.take == "id" and (ref.table, ref.key) in produced))
         held = 0
         for record_id in list(mapped):
-            missing_required = False
+            missing_required = orphaned = False
             for _, row in mapped[record_id]:
-                for col, value in row.items():
-                    if not isinstance(value, Ref) or (value.table, value.salesforce_id) in produced:
+                for col, value in list(row.items()):
+                    if not isinstance(value, LINK_TYPES):
                         continue
-                    hit = known[value.table].get(value.salesforce_id)
-                    if hit and not hit[1]:
+                    status = state(value, lookup, produced)
+                    if status == "ok":
                         continue
-                    code = "PARENT_DELETED" if hit else ("PARENT_MISSING" if value.required else "LINK_PENDING")
-                    message = (f"{value.field or col} points at {value.table} {value.salesforce_id}, "
-                               + ("which was deleted in Salesforce" if hit else "which is not synced (yet)"))
-                    found.append(issues.Found(record_id, "orphan", code, value.field or col, message,
-                                              value.table, value.salesforce_id))
+                    first = refs_of(value)[0]
+                    where = value.field or col
+                    if status == "deleted" and not value.required:
+                        clear(row, col, value)
+                        continue
+                    code = "PARENT_DELETED" if status == "deleted" else (
+                        "PARENT_MISSING" if value.required else "LINK_PENDING")
+                    message = (f"{where} points at {first.table} {first.key}, "
+                               + ("which was deleted in Salesforce" if status == "deleted"
+                                  else "which is not synced (yet)"))
+                    found.append(issues.Found(record_id, "orphan", code, where, message, first.table,
+                                              str(first.key)))
+                    orphaned = True
                     if value.required:
                         missing_required = True
                     else:
-                        row[col] = None
+                        clear(row, col, value)
             if missing_required:
                 del mapped[record_id]
-                held += 1
-            elif any(f.record_id == record_id and f.kind == "orphan" for f in found):
-                held += 1
+            held += orphaned
         return held
+
+    def _resolve_links(self, lookup: Lookup, rows: list[dict]) -> None:
+        """Turn the links left in ``rows`` into parent ids, now that the parents this page writes exist."""
+        lookup.forget_misses()
+        lookup.load(ref for row in rows for v in row.values() for ref in refs_of(v))
+        for row in rows:
+            for col, value in list(row.items()):
+                if isinstance(value, LINK_TYPES):
+                    assign(row, col, value, lookup)
 
     # --- model tables ------------------------------------------------------------------------------------
 
-    def _write_model(self, conn: Connection, mapped: dict[str, list[tuple[str, dict]]]) -> None:
+    def _write_model(self, conn: Connection, mapped: dict[str, list[tuple[str, dict]]], lookup: Lookup) -> None:
         by_table: dict[str, list[dict]] = defaultdict(list)
         for rows in mapped.values():
             for tb, row in rows:
@@ -204,7 +204,7 @@ class PageWriter:
         written: dict[str, list[str]] = {}
         for spec in self.stream.tables:
             rows = _unique(by_table.get(spec.name, []), "salesforce_id")
-            self._resolve_refs(conn, rows)
+            self._resolve_links(lookup, rows)
             table = t.metadata.tables[spec.name]
             stamp = {"created_at": self.now, "updated_at": self.now, "run_id": self.run_id}
             if spec.kind == "lookup":
@@ -218,19 +218,6 @@ class PageWriter:
                 self._retire_children(conn, spec, record_ids, keep=set(written.get(spec.name, [])))
         for name in self.stream.supersedes:
             self._retire(conn, t.metadata.tables[name], record_ids)
-
-    def _resolve_refs(self, conn: Connection, rows: list[dict]) -> None:
-        wanted: dict[str, set[str]] = defaultdict(set)
-        for row in rows:
-            for value in row.values():
-                if isinstance(value, Ref):
-                    wanted[value.table].add(value.salesforce_id)
-        known = {table: lookup_ids(conn, table, keys) for table, keys in wanted.items()}
-        for row in rows:
-            for col, value in row.items():
-                if isinstance(value, Ref):
-                    hit = known[value.table].get(value.salesforce_id)
-                    row[col] = hit[0] if hit else None
 
     def _retire(self, conn: Connection, table, salesforce_ids: list[str]) -> None:
         """Mark the live rows with these ``salesforce_id``s deleted."""

@@ -1,0 +1,112 @@
+"""Finding parent rows for the links a mapping asks for (``Ref``, ``FirstOf``, ``OneOf``), in batches.
+
+A page asks for thousands of parents; they are looked up with one query per (table, column) and kept, so each
+link is then answered from memory: found live, found deleted, or not there (yet).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from ..entities.spec import FirstOf, OneOf, Ref
+from ..store import tables as t
+
+CHUNK = 900
+LINK_TYPES = (Ref, FirstOf, OneOf)
+
+
+def refs_of(value: object) -> tuple[Ref, ...]:
+    """The ``Ref``s inside a link value (none for a plain value)."""
+    if isinstance(value, Ref):
+        return (value,)
+    if isinstance(value, FirstOf):
+        return value.options
+    if isinstance(value, OneOf):
+        return tuple(value.columns.values())
+    return ()
+
+
+@dataclass(frozen=True)
+class Found:
+    target: object
+    deleted: bool
+
+
+class Lookup:
+    """Parent rows by (table, column, value), fetched in batches and remembered (misses too)."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.known: dict[tuple[str, str, str], dict[object, Found | None]] = defaultdict(dict)
+
+    def load(self, refs: Iterable[Ref]) -> None:
+        wanted: dict[tuple[str, str, str], set] = defaultdict(set)
+        for ref in refs:
+            group = (ref.table, ref.by, ref.take)
+            if ref.key not in self.known[group]:
+                wanted[group].add(ref.key)
+        for (table_name, by, take), keys in wanted.items():
+            table = t.metadata.tables[table_name]
+            known = self.known[(table_name, by, take)]
+            keys_list = sorted(keys, key=str)
+            for start in range(0, len(keys_list), CHUNK):
+                part = keys_list[start:start + CHUNK]
+                q = (select(table.c[by], table.c[take], table.c.deleted_at).where(table.c[by].in_(part))
+                     .order_by(table.c.id))
+                for key, target, deleted_at in self.conn.execute(q):
+                    current = known.get(key)
+                    if current is None or (current.deleted and deleted_at is None):
+                        known[key] = Found(target, deleted_at is not None)
+            for key in keys_list:
+                known.setdefault(key, None)
+
+    def find(self, ref: Ref) -> Found | None:
+        return self.known[(ref.table, ref.by, ref.take)].get(ref.key)
+
+    def forget_misses(self) -> None:
+        """Forget the parents not found: rows written since may hold them now."""
+        for known in self.known.values():
+            for key in [k for k, v in known.items() if v is None]:
+                del known[key]
+
+
+def state(value: Ref | FirstOf | OneOf, lookup: Lookup, produced: set[tuple[str, str]]) -> str:
+    """``ok`` when a parent is there (or being written on this page), else ``deleted`` or ``missing``."""
+    states = []
+    for ref in refs_of(value):
+        if ref.by == "salesforce_id" and ref.take == "id" and (ref.table, ref.key) in produced:
+            return "ok"
+        hit = lookup.find(ref)
+        if hit is not None and not hit.deleted:
+            return "ok"
+        states.append("deleted" if hit is not None else "missing")
+    return "deleted" if "deleted" in states else "missing"
+
+
+def assign(row: dict, column: str, value: Ref | FirstOf | OneOf, lookup: Lookup) -> None:
+    """Replace a link in ``row`` by the parent's value (NULL where none is live)."""
+    if isinstance(value, OneOf):
+        for col in value.columns:
+            row[col] = None
+        for col, ref in value.columns.items():
+            hit = lookup.find(ref)
+            if hit is not None and not hit.deleted:
+                row[col] = hit.target
+                return
+        return
+    row[column] = None
+    for ref in refs_of(value):
+        hit = lookup.find(ref)
+        if hit is not None and not hit.deleted:
+            row[column] = hit.target
+            return
+
+
+def clear(row: dict, column: str, value: Ref | FirstOf | OneOf) -> None:
+    """Write NULL for a link whose parent is not there."""
+    for col in (value.columns if isinstance(value, OneOf) else (column,)):
+        row[col] = None

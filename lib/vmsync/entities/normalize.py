@@ -159,6 +159,14 @@ def pick(value: object, choices: dict[str, str], field: str, *, default: str | N
     raise Reject("INVALID_PICKLIST", field, f"{field}: unknown value {s!r}")
 
 
+def name_key(value: object) -> str | None:
+    """A name as names are matched: lower-cased, punctuation dropped, white space collapsed."""
+    s = text(value)
+    if s is None:
+        return None
+    return text(_SPACE_RE.sub(" ", re.sub(r"[^\w\s]", " ", s.lower()))) or None
+
+
 def skill_name(value: str) -> str:
     """One spelling per skill: white space collapsed, first letter capitalised, the rest as written."""
     s = _SPACE_RE.sub(" ", value.strip())

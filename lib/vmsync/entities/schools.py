@@ -6,14 +6,16 @@ is kept with its district link pending until the district arrives.
 
 from __future__ import annotations
 
-from .normalize import required, text
+from .normalize import name_key, required, text
 from .spec import Entity, Ref, Stream, Table, fields
 
 
 def map_district(r: dict) -> list[tuple[str, dict]]:
+    name = required(r, "Name")
     return [("district", {
         "salesforce_id": r["Id"],
-        "name": required(r, "Name"),
+        "name": name,
+        "name_key": name_key(name),
         "district_code": text(r.get("School_Code_External_ID__c")),
     })]
 

@@ -9,6 +9,8 @@ from ..tables import fk, model_table
 district = model_table(
     "district",
     Column("name", String(255), nullable=False),
+    Column("name_key", String(255), nullable=False, index=True,
+           comment="the name lower-cased, punctuation and repeated spaces dropped: what district names match on"),
     Column("district_code", String(40)),
 )
 

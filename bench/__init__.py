@@ -1,0 +1,1 @@
+"""vmsync benchmarks: ratios measured side by side in one run (see bench/README.md)."""

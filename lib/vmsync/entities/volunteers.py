@@ -164,6 +164,7 @@ ENTITY = Entity(
                 Table("skill", kind="lookup"),
                 Table("volunteer_skill", kind="owned", parent_column="volunteer_id", parent_table="volunteer"),
             ),
+            supersedes=("teacher", "student"),
         ),
     ),
 )

@@ -36,3 +36,11 @@ organization = model_table(
     Column("billing_country", String(255)),
     Column("last_activity_date", Date),
 )
+
+class_ = model_table(
+    "class",
+    Column("name", String(255), nullable=False),
+    Column("school_id", Integer, fk("school", nullable=False), nullable=False, index=True),
+    Column("salesforce_school_id", String(18), nullable=False, comment="School__c as Salesforce gave it"),
+    Column("class_year", Integer, nullable=False, comment="the graduation year (Class_Year_Number__c)"),
+)

@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from vmsync.sandbox.clock import Clock
 from vmsync.sandbox.ids import is_valid_id, make_id, to18
 from vmsync.sandbox.schema import OBJECTS

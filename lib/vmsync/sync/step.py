@@ -239,7 +239,7 @@ def _count_soql(stream: Stream) -> str:
 def _apply_deletes(conn: Connection, client, writer: PageWriter, stream: Stream, since: datetime,
                    now: datetime) -> int:
     """Records deleted (also purged) since ``since``, and records that left the stream's filter."""
-    gone = [d["id"] for d in client.deleted(stream.object, since, now)]
+    gone = [d.id for d in client.deleted(stream.object, since, now).records]
     n = writer.mark_deleted(conn, gone)
     if stream.where:
         leavers = [r["Id"] for page in client.query_pages(build_soql(stream, since, leaving=True))

@@ -1,0 +1,52 @@
+"""Open REST query cursors, keyed by the locator in ``nextRecordsUrl``.
+
+A cursor remembers its query (already compiled, so queryAll mode goes with it: the continuation URL says
+``/query/`` even for queryAll) and the page size first asked for, and lives two days on the org's clock, as cursors have since API v56.0
+(salesforce-api.md §6). The oldest are dropped beyond ``MAX_CURSORS`` to bound memory.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .ids import MAX_COUNTER, make_id
+
+CURSOR_LIFETIME = timedelta(days=2)
+MAX_CURSORS = 2_000
+
+
+@dataclass
+class Cursor:
+    result: object  # query.QueryResult
+    batch_size: int
+    opened: datetime
+
+
+class Cursors:
+    def __init__(self, now: Callable[[], datetime]):
+        self._now = now
+        self._open: OrderedDict[str, Cursor] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def open(self, result, batch_size: int) -> str:
+        """Keep ``result`` for paging; returns its locator (an Id-shaped ``01g…`` string)."""
+        locator = make_id("01g", secrets.randbelow(MAX_COUNTER))
+        with self._lock:
+            self._open[locator] = Cursor(result, batch_size, self._now())
+            while len(self._open) > MAX_CURSORS:
+                self._open.popitem(last=False)
+        return locator
+
+    def get(self, locator: str) -> Cursor | None:
+        """The live cursor of ``locator``; None when unknown or expired (an expired one is forgotten)."""
+        with self._lock:
+            cursor = self._open.get(locator)
+            if cursor is not None and self._now() - cursor.opened > CURSOR_LIFETIME:
+                del self._open[locator]
+                return None
+            return cursor

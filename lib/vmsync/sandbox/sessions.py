@@ -1,0 +1,118 @@
+"""Who may call the sandbox: the org's one integration user's credentials, and the session tokens it holds.
+
+Credentials are made once per state directory and kept there (mode 0600), so a restarted sandbox accepts the
+same ``.env``. Sessions look like Salesforce's (``00D…!<random>``) and expire after ``ttl`` seconds without
+use (Salesforce's idle timeout, on the wall clock so that freezing or moving the org's clock never logs a
+client out by surprise); a fault or the control API can end one, and a fresh login always works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+DEFAULT_SESSION_TTL = 7200.0
+MAX_SESSIONS = 10_000
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+    security_token: str
+    consumer_key: str
+    consumer_secret: str
+
+    @classmethod
+    def load_or_create(cls, state_dir: Path) -> Credentials:
+        path = Path(state_dir) / "credentials.json"
+        if path.exists():
+            try:
+                return cls(**json.loads(path.read_text()))
+            except (ValueError, TypeError):
+                pass  # unreadable or from another layout: make new ones below
+        made = cls(
+            username="integration@vms-sandbox.example.org",
+            password=secrets.token_urlsafe(12),
+            security_token=secrets.token_hex(12).upper(),
+            consumer_key="3MVG9sandbox" + secrets.token_hex(20),
+            consumer_secret=secrets.token_hex(32).upper(),
+        )
+        write_private_json(path, asdict(made))
+        return made
+
+    def password_matches(self, sent: str, token_required: bool = True) -> bool:
+        """Whether ``sent`` is the password with the security token appended (or alone, when allowed)."""
+        expected = self.password + self.security_token
+        if secrets.compare_digest(sent, expected):
+            return True
+        return not token_required and secrets.compare_digest(sent, self.password)
+
+
+class Sessions:
+    """The live session tokens and when each was last used."""
+
+    def __init__(self, org_id: str, ttl: float = DEFAULT_SESSION_TTL, clock: Callable[[], float] = time.monotonic):
+        self._prefix = org_id[:15] + "!"
+        self.ttl = float(ttl)
+        self._clock = clock
+        self._last_used: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def issue(self) -> str:
+        token = self._prefix + "AQ" + secrets.token_urlsafe(72)
+        now = self._clock()
+        with self._lock:
+            if len(self._last_used) >= MAX_SESSIONS:
+                self._drop_expired(now)
+                for old in sorted(self._last_used, key=self._last_used.get)[: MAX_SESSIONS // 10]:
+                    del self._last_used[old]
+            self._last_used[token] = now
+        return token
+
+    def check(self, token: str | None) -> bool:
+        """True when ``token`` is a live session (and mark it used); an expired one is forgotten."""
+        if not token:
+            return False
+        now = self._clock()
+        with self._lock:
+            last = self._last_used.get(token)
+            if last is None:
+                return False
+            if now - last > self.ttl:
+                del self._last_used[token]
+                return False
+            self._last_used[token] = now
+            return True
+
+    def invalidate(self, token: str | None) -> None:
+        with self._lock:
+            self._last_used.pop(token or "", None)
+
+    def clear(self) -> int:
+        with self._lock:
+            count = len(self._last_used)
+            self._last_used.clear()
+            return count
+
+    def _drop_expired(self, now: float) -> None:
+        for token in [t for t, last in self._last_used.items() if now - last > self.ttl]:
+            del self._last_used[token]
+
+
+def write_private_json(path: Path, payload: dict) -> None:
+    """Write ``payload`` to ``path`` readable by the owner only, atomically (readers never see half a file)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(payload, out, indent=2)
+        out.write("\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

@@ -1,0 +1,116 @@
+"""What happens: events (sessions) and who took part, pathways, and the history of contacts."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, Float, Index, Integer, String, Text
+
+from ..tables import TS, fk, model_table
+
+event = model_table(
+    "event",
+    Column("title", String(255), nullable=False),
+    Column("type", String(40), nullable=False,
+           comment="EventType name from Session_Type__c (CAREER_SPEAKER, ...); CLASSROOM_ACTIVITY when unknown"),
+    Column("format", String(20), nullable=False, comment="IN_PERSON | VIRTUAL"),
+    Column("start_at", TS, comment="Start_Date_and_Time__c in UTC, with its time"),
+    Column("end_at", TS, comment="End_Date_and_Time__c in UTC, with its time"),
+    Column("status", String(20), nullable=False,
+           comment="COMPLETED | CONFIRMED | CANCELLED | REQUESTED | DRAFT | PUBLISHED | NO_SHOW | SIMULCAST | "
+                   "COUNT; DRAFT when Salesforce has none"),
+    Column("location", Text),
+    Column("description", Text),
+    Column("cancellation_reason", String(40), comment="WEATHER | PRESENTER_CANCELLED | TEACHER_CANCELLED | OTHER"),
+    Column("participant_count", Integer, nullable=False, default=0,
+           comment="students not scheduled by name (Non_Scheduled_Students_Count__c)"),
+    Column("additional_information", Text),
+    Column("session_host", String(255)),
+    Column("registration_link", String(1300), comment="the sign-up URL (the href of the HTML anchor)"),
+    Column("total_requested_volunteer_jobs", Integer, nullable=False, default=0),
+    Column("available_slots", Integer, nullable=False, default=0),
+    Column("school_id", Integer, fk("school"), index=True),
+    Column("school_salesforce_id", String(18), comment="School__c as Salesforce gave it (set even while the "
+                                                        "school is not synced)"),
+    Column("district_partner", String(255), index=True,
+           comment="the district name the session names: District__c, else Parent_Account__c"),
+)
+
+event_district = model_table(
+    "event_district",
+    Column("event_id", Integer, fk("event", nullable=False), nullable=False, index=True),
+    Column("district_id", Integer, fk("district"), index=True,
+           comment="NULL while the district named in district_name is not synced (a LINK_PENDING issue says so)"),
+    Column("source", String(20), nullable=False,
+           comment="district_field | parent_account (the name the session gives), school (its school's "
+                   "district), students (its students' schools' districts, for a session with none of these)"),
+    Column("district_name", String(255), comment="the name as the session gives it (name sources only)"),
+)
+
+event_skill = model_table(
+    "event_skill",
+    Column("event_id", Integer, fk("event", nullable=False), nullable=False, index=True),
+    Column("skill_id", Integer, fk("skill", nullable=False), nullable=False),
+    Column("source_field", String(60), nullable=False),
+)
+
+event_volunteer = model_table(
+    "event_volunteer",
+    Column("event_id", Integer, fk("event", nullable=False), nullable=False, index=True),
+    Column("volunteer_id", Integer, fk("volunteer", nullable=False), nullable=False, index=True),
+    Column("status", String(40), comment="Status__c as written (Attended, No Show, ...)"),
+    Column("delivery_hours", Float, comment="hours given; NULL unless positive"),
+    Column("age_group", String(100), comment="the students' age group (Middle School, ...)"),
+    Column("email", String(255), comment="trimmed and lower-cased"),
+    Column("title", String(255)),
+)
+
+event_student = model_table(
+    "event_student",
+    Column("event_id", Integer, fk("event", nullable=False), nullable=False),
+    Column("student_id", Integer, fk("student", nullable=False), nullable=False, index=True),
+    Column("status", String(40), comment="Status__c as written"),
+    Column("delivery_hours", Float, comment="hours; NULL unless positive"),
+    Column("age_group", String(100)),
+    Index("ix_event_student_pair", "event_id", "student_id"),
+)
+
+pathway = model_table(
+    "pathway",
+    Column("name", String(255), nullable=False),
+)
+
+pathway_event = model_table(
+    "pathway_event",
+    Column("pathway_id", Integer, fk("pathway", nullable=False), nullable=False, index=True),
+    Column("event_id", Integer, fk("event", nullable=False), nullable=False, index=True),
+)
+
+pathway_contact = model_table(
+    "pathway_contact",
+    Column("pathway_id", Integer, fk("pathway", nullable=False), nullable=False, index=True),
+    Column("contact_id", Integer, fk("contact", nullable=False), nullable=False, index=True,
+           comment="any kind of contact: volunteer, teacher or student"),
+)
+
+support_case = model_table(
+    "support_case",
+    Column("contact_id", Integer, fk("contact", nullable=False), nullable=False, index=True),
+    comment="Cases that have a synced contact: how an email filed under a Case finds its contact",
+)
+
+history = model_table(
+    "history",
+    Column("source_object", String(20), nullable=False, comment="Task | EmailMessage"),
+    Column("contact_id", Integer, fk("contact", nullable=False), nullable=False, index=True),
+    Column("event_id", Integer, fk("event"), index=True),
+    Column("related_salesforce_id", String(18),
+           comment="WhatId (Task) or RelatedToId (EmailMessage) as Salesforce gave it"),
+    Column("history_type", String(20), nullable=False, comment="note | activity | status_change"),
+    Column("activity_type", String(100), comment="the Task Type (Call, Meeting, ...); Email for emails"),
+    Column("activity_status", String(50), comment="the Task Status; Received | Sent for emails"),
+    Column("activity_date", Date, comment="Task ActivityDate, or the UTC day of an email's MessageDate"),
+    Column("activity_at", TS, comment="MessageDate in UTC, with its time (emails; a Task has only a date)"),
+    Column("summary", Text, comment="the Subject"),
+    Column("description", Text, comment="plain text (HTML bodies turned into text); emails: headers, then body"),
+    Column("email_message_id", String(18), comment="the EmailMessage Id, or a Task of type Email's Id"),
+    Index("ix_history_source", "source_object"),
+)

@@ -6,8 +6,9 @@ in District__c (else Parent_Account__c) is matched case- and space-insensitively
 knows; skills are replaced as a set; a volunteer participation whose volunteer or session is not synced yet
 waits as an orphan and is linked when it arrives, and every participation is updated when it changes.
 
-A session's other districts are derived in the database after the streams (``derive_event_districts``): its
-school's district, or, for a session with no school and no district name, its students' schools' districts.
+A session's districts are the one it names and its school's; a session with no school and no district name
+gets its students' schools' districts, derived in the database after the streams (``derive_event_districts``,
+which also keeps school districts in step with their schools).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, exists, literal, select, union, update
+from sqlalchemy import Connection, and_, select, update
 
 from ..store import tables as t
 from ..store.upsert import upsert
@@ -68,7 +69,6 @@ for _group in DISTRICT_NAMES:
 SKILL_FIELDS = ("Legacy_Skill_Covered_for_the_Session__c", "Legacy_Skills_Needed__c", "Requested_Skills__c")
 SKILL_PREFIXES = (("PWY-", "Pathway: "), ("Skills-", "Skill: "), ("CCE-", "Career/College: "),
                   ("CSCs-", "Core Skill: "), ("ACT-", "Activity: "))
-NAME_SOURCES = ("district_field", "parent_account")
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
@@ -178,6 +178,14 @@ def map_session(r: dict) -> list[tuple[str, dict]]:
         "school_salesforce_id": school,
         "district_partner": district_name,
     }))
+    if school:
+        rows.append(("event_district", {
+            "salesforce_id": f"{sf_id}:district:school",
+            "event_id": Ref("event", sf_id),
+            "district_id": Ref("school", school, "School__c", required=False, take="district_id"),
+            "source": "school",
+            "district_name": None,
+        }))
     if district_name and name_key(district_name):
         rows.append(("event_district", {
             "salesforce_id": f"{sf_id}:district:name",
@@ -219,31 +227,27 @@ def map_volunteer_participant(r: dict) -> list[tuple[str, dict]]:
 
 
 def derive_event_districts(conn: Connection, run_id: str, now: datetime) -> None:
-    """Give live sessions the districts Salesforce does not name: their school's, else their students'.
+    """Keep the districts of sessions that Salesforce does not name up to date.
 
-    A session with a school gets its school's district (unless it names that district already); a session with
-    no school and no district name gets the districts of the schools of its students. Derived rows no longer
-    true are retired.
+    A session's school district row follows its school when the school changes district. A session with no
+    school and no district name gets the districts of its students' schools; those rows are retired when no
+    longer true (the session got a school or a name, the students left).
     """
     m = t.metadata.tables
     event, link, school, district = m["event"], m["event_district"], m["school"], m["district"]
     taking, student = m["event_student"], m["student"]
-    named = link.alias("named")
 
     def live(*tables):
         return and_(*(tb.c.deleted_at.is_(None) for tb in tables))
 
-    columns = (event.c.id, event.c.salesforce_id, district.c.id, district.c.salesforce_id)
-    by_school = (
-        select(*columns, literal("school"))
-        .select_from(event.join(school, school.c.id == event.c.school_id)
-                     .join(district, district.c.id == school.c.district_id))
-        .where(live(event, school, district), ~exists().where(
-            named.c.event_id == event.c.id, named.c.district_id == district.c.id,
-            named.c.source.in_(NAME_SOURCES), named.c.deleted_at.is_(None)))
-    )
+    school_district = (select(school.c.district_id).join(event, event.c.school_id == school.c.id)
+                       .where(event.c.id == link.c.event_id, live(school)).scalar_subquery())
+    conn.execute(update(link).where(link.c.source == "school", live(link),
+                                    link.c.district_id.is_distinct_from(school_district))
+                 .values(district_id=school_district, updated_at=now, run_id=run_id))
+
     by_students = (
-        select(*columns, literal("students"))
+        select(event.c.id, event.c.salesforce_id, district.c.id, district.c.salesforce_id).distinct()
         .select_from(event.join(taking, taking.c.event_id == event.c.id)
                      .join(student, student.c.id == taking.c.student_id)
                      .join(school, school.c.id == student.c.school_id)
@@ -252,15 +256,14 @@ def derive_event_districts(conn: Connection, run_id: str, now: datetime) -> None
                event.c.district_partner.is_(None))
     )
     wanted = {}
-    for event_id, event_sf, district_id, district_sf, source in conn.execute(union(by_school, by_students)):
+    for event_id, event_sf, district_id, district_sf in conn.execute(by_students):
         key = f"{event_sf}:district:{district_sf}"
-        wanted[key] = {"salesforce_id": key, "event_id": event_id, "district_id": district_id, "source": source,
-                       "district_name": None, "created_at": now, "updated_at": now, "deleted_at": None,
-                       "run_id": run_id}
+        wanted[key] = {"salesforce_id": key, "event_id": event_id, "district_id": district_id,
+                       "source": "students", "district_name": None, "created_at": now, "updated_at": now,
+                       "deleted_at": None, "run_id": run_id}
     upsert(conn, link, list(wanted.values()))
-    derived = conn.execute(select(link.c.salesforce_id).where(
-        link.c.source.not_in(NAME_SOURCES), link.c.deleted_at.is_(None))).scalars().all()
-    stale = [k for k in derived if k not in wanted]
+    inferred = conn.execute(select(link.c.salesforce_id).where(link.c.source == "students", live(link)))
+    stale = [k for k in inferred.scalars() if k not in wanted]
     for start in range(0, len(stale), 900):
         conn.execute(update(link).where(link.c.salesforce_id.in_(stale[start:start + 900]))
                      .values(deleted_at=now, updated_at=now, run_id=run_id))

@@ -38,7 +38,8 @@ event_district = model_table(
     "event_district",
     Column("event_id", Integer, fk("event", nullable=False), nullable=False, index=True),
     Column("district_id", Integer, fk("district"), index=True,
-           comment="NULL while the district named in district_name is not synced (a LINK_PENDING issue says so)"),
+           comment="NULL while the district is not known: the one named is not synced, or the school not (both "
+                   "with a LINK_PENDING issue), or the school has no district"),
     Column("source", String(20), nullable=False,
            comment="district_field | parent_account (the name the session gives), school (its school's "
                    "district), students (its students' schools' districts, for a session with none of these)"),

@@ -7,12 +7,13 @@ and (only when not done) ``nextRecordsUrl``, a path starting with ``/``.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
 from . import describe, schema
 from .query import run_query
-from .responses import ApiError, Response, json_object_body, json_response, not_found
+from .responses import JSON_TYPE, ApiError, Response, json_object_body, json_response, not_found
 from .soql import SoqlError
 from .store import StoreError
 
@@ -69,13 +70,16 @@ def batch_size(req: Request, default: int = DEFAULT_BATCH) -> int:
 
 
 def _page(org: Org, req: Request, result, offset: int, size: int, locator: str | None) -> Response:
-    records = result.records(org.store.read_connection(), offset, size, req.version)
-    end = offset + len(records)
-    payload: dict = {"totalSize": result.total_size, "done": end >= result.total_size, "records": records}
-    if not payload["done"]:
+    """One page: the engine renders the records' JSON text, spliced here into the page object unparsed."""
+    count = max(0, min(size, result.total_size - offset))
+    records = result.records_json(org.store.read_connection(), offset, count, req.version)
+    end = offset + count
+    head = {"totalSize": result.total_size, "done": end >= result.total_size}
+    if not head["done"]:
         locator = locator or org.cursors.open(result, size)
-        payload["nextRecordsUrl"] = f"/services/data/v{req.version}/query/{locator}-{end}"
-    return json_response(payload)
+        head["nextRecordsUrl"] = f"/services/data/v{req.version}/query/{locator}-{end}"
+    body = json.dumps(head, separators=(",", ":"))[:-1] + ',"records":' + records + "}"
+    return Response(200, body.encode(), JSON_TYPE)
 
 
 def query(org: Org, req: Request) -> Response:

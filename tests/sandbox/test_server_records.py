@@ -146,3 +146,18 @@ def test_running_out_of_api_calls_refuses_every_call(clean_sandbox):
     assert control.usage()["api_calls_used"] == 50
     control.advance(24 * 3600 + 3600)  # the rolling day has passed: the budget is back
     assert sf.query("SELECT COUNT() FROM Account")["totalSize"] > 0
+
+
+def test_a_handler_bug_is_a_logged_500_with_the_error_list(raw, monkeypatch, caplog):
+    from vmsync.sandbox import describe
+
+    def broken(version):
+        raise RuntimeError("a bug in describe")
+
+    monkeypatch.setattr(describe, "describe_global", broken)  # the session's server runs in this process
+    with caplog.at_level("ERROR", logger="vmsync.sandbox.server"):
+        response = raw.get("sobjects")
+    assert response.status_code == 500
+    assert response.json()[0]["errorCode"] == "UNKNOWN_EXCEPTION"
+    assert "a bug in describe" in caplog.text
+    assert raw.get("limits/").status_code == 200  # the connection and the server carry on

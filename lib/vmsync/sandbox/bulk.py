@@ -39,6 +39,7 @@ DEFAULT_PAGE = 50_000
 MAX_PAGE = 100_000
 DAILY_JOBS = 10_000
 MAX_JOBS = 1_000
+MAX_JOB_ROWS = 10_000_000
 
 
 @dataclass
@@ -70,13 +71,15 @@ class BulkJob:
 
 
 class BulkJobs:
-    """The org's query jobs (the newest ``MAX_JOBS``), and how many were created in the last day."""
+    """The org's query jobs (the newest, within ``MAX_JOBS`` jobs and ``MAX_JOB_ROWS`` result rows in all),
+    and how many were created in the last day."""
 
     daily_limit = DAILY_JOBS
 
     def __init__(self, now: Callable[[], datetime]):
         self._now = now
         self._jobs: OrderedDict[str, BulkJob] = OrderedDict()
+        self._rows = 0
         self._created: list[datetime] = []
         self._lock = threading.Lock()
 
@@ -88,9 +91,10 @@ class BulkJobs:
             now = self._now()
             job = BulkJob(id=make_id("750", secrets.randbelow(MAX_COUNTER)), created=now, **job_args)
             self._jobs[job.id] = job
+            self._rows += job.result.total_size
             self._created.append(now)
-            while len(self._jobs) > MAX_JOBS:
-                self._jobs.popitem(last=False)
+            while len(self._jobs) > 1 and (len(self._jobs) > MAX_JOBS or self._rows > MAX_JOB_ROWS):
+                self._rows -= self._jobs.popitem(last=False)[1].result.total_size
             return job
 
     def get(self, job_id: str) -> BulkJob:
@@ -102,8 +106,10 @@ class BulkJobs:
 
     def remove(self, job_id: str) -> None:
         with self._lock:
-            if self._jobs.pop(job_id, None) is None:
+            job = self._jobs.pop(job_id, None)
+            if job is None:
                 raise not_found()
+            self._rows -= job.result.total_size
 
     def all(self) -> list[BulkJob]:
         with self._lock:

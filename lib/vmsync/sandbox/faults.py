@@ -2,8 +2,9 @@
 
 A rule is a JSON-serialisable dict with three parts:
 
-* **what it matches**: ``kind`` (one of ``KINDS``; ``any`` matches every API request) and optionally
-  ``contains``, a substring of the request's decoded target (path and query string), e.g. ``FROM Contact``;
+* **what it matches**: ``kind`` (one of ``KINDS``; ``any`` matches every request but the control API's) and
+  optionally ``contains``, a substring of the request's decoded target (path and query string), e.g.
+  ``FROM Contact``;
 * **when it fires**, counted over the requests it matches: ``nth`` (only the nth, 1-based), ``every`` (every
   nth), ``after`` (every request after the first n), ``probability`` (with ``seed``, reproducible) and
   ``times`` (fire at most k times). Unset conditions always hold, so a bare rule fires on every match;
@@ -16,6 +17,11 @@ A rule is a JSON-serialisable dict with three parts:
     - ``truncate``: send the full ``Content-Length`` but only a ``fraction`` of the body, then close;
     - ``delay``: wait ``seconds``, then answer normally;
     - ``fail_job`` (kind ``bulk_poll`` only): the polled Bulk 2.0 job moves to ``Failed`` with ``message``.
+
+Kinds: ``login`` (SOAP and OAuth), ``query`` (a query / queryAll's first page), ``next_page``, ``describe``
+(describeGlobal, describe, sObject metadata), ``sobject`` (record get / create / update / delete),
+``get_updated``, ``get_deleted``, ``limits``, ``bulk_create``, ``bulk_poll`` (job status, list, abort,
+delete) and ``bulk_results``.
 
 Every matching rule counts the request; all firing ``delay`` rules apply, and the first firing rule with any
 other effect decides the answer.

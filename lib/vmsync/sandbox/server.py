@@ -124,7 +124,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.server.track(self.connection, False)
             self.connection.close()
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
     def do_GET(self) -> None:

@@ -16,17 +16,16 @@ _SUFFIX_CHARS = string.ascii_uppercase + "012345"
 _ALNUM = frozenset(string.ascii_letters + string.digits)
 
 MAX_COUNTER = len(_COUNTER_CHARS) ** _COUNTER_WIDTH - 1
+_UPPER_AS_ONE = str.maketrans({c: "1" if c in string.ascii_uppercase else "0" for c in string.printable})
+_TRIPLES = [a + b + c for a in _COUNTER_CHARS for b in _COUNTER_CHARS for c in _COUNTER_CHARS]  # 4 make a counter
+
+
+_SUFFIX_OF_BITS = {format(i, "05b")[::-1]: ch for i, ch in enumerate(_SUFFIX_CHARS)}  # "10000" -> "B"
 
 
 def _suffix(id15: str) -> str:
-    out = []
-    for start in range(0, 15, 5):
-        bits = 0
-        for i, ch in enumerate(id15[start:start + 5]):
-            if "A" <= ch <= "Z":
-                bits |= 1 << i
-        out.append(_SUFFIX_CHARS[bits])
-    return "".join(out)
+    bits = id15.translate(_UPPER_AS_ONE)   # "1" where the character is an upper-case letter
+    return _SUFFIX_OF_BITS[bits[:5]] + _SUFFIX_OF_BITS[bits[5:10]] + _SUFFIX_OF_BITS[bits[10:]]
 
 
 def make_id(prefix: str, n: int) -> str:
@@ -35,11 +34,8 @@ def make_id(prefix: str, n: int) -> str:
         raise ValueError(f"not a key prefix: {prefix!r}")
     if not 0 <= n <= MAX_COUNTER:
         raise ValueError(f"counter out of range: {n}")
-    digits = []
-    for _ in range(_COUNTER_WIDTH):
-        n, rest = divmod(n, len(_COUNTER_CHARS))
-        digits.append(_COUNTER_CHARS[rest])
-    id15 = prefix + "".join(reversed(digits))
+    high, low = divmod(n, 36**6)
+    id15 = prefix + _TRIPLES[high // 36**3] + _TRIPLES[high % 36**3] + _TRIPLES[low // 36**3] + _TRIPLES[low % 36**3]
     return id15 + _suffix(id15)
 
 

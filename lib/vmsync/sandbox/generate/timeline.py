@@ -20,6 +20,7 @@ END_MS = int(GENERATED_UNTIL.timestamp() * 1000) - 1
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DAYS: dict[int, str] = {}
+_SECONDS: dict[int, str] = {}
 
 
 def ms(when: datetime) -> int:
@@ -37,11 +38,12 @@ def date_text(t: int) -> str:
 
 def datetime_text(t: int) -> str:
     """The store's ``YYYY-MM-DDTHH:MM:SS.fffZ`` of ``t``."""
-    rest = t % DAY
-    hours, rest = divmod(rest, HOUR)
-    minutes, rest = divmod(rest, MINUTE)
-    seconds, millis = divmod(rest, 1000)
-    return f"{date_text(t)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
+    seconds, millis = divmod(t % DAY, 1000)
+    clock = _SECONDS.get(seconds)
+    if clock is None:
+        hours, rest = divmod(seconds, 3600)
+        clock = _SECONDS[seconds] = f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{date_text(t)}T{clock}.{millis:03d}Z"
 
 
 def between(rng: random.Random, lo: int, hi: int) -> int:

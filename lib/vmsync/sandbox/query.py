@@ -64,7 +64,7 @@ _CUSTOM_OBJECT_HINT = ("If you are attempting to use a custom object, be sure to
 _POLYMORPHIC_ENTITY = "Name"  # what Salesforce calls the target of a polymorphic relationship (Who, What)
 _POLYMORPHIC_FIELDS = ("Id", "Name")
 _ADDRESS_KEYS = ("street", "city", "state", "postalCode", "country")
-# Field type -> (kind used to compile comparisons, type name in Salesforce's error messages).
+# Field type -> the kind of operand it is in WHERE (any other type is text); kind -> its name in errors.
 _KINDS = {"id": "id", "reference": "id", "boolean": "boolean", "date": "date", "datetime": "datetime",
           "address": "address", **{t: "number" for t in NUMBER_TYPES}}
 _TYPE_NAMES = {"id": "id", "boolean": "boolean", "date": "date", "datetime": "dateTime", "text": "string"}
@@ -263,7 +263,7 @@ class _WhereCompiler:
 
     def value(self, r: _Resolved, lit: Literal) -> str | None:
         """``lit`` as SQL for comparing with field ``r``, or None when it means null."""
-        kind, f = r.kind, r.field
+        kind = r.kind
         if lit.kind == "null" or (lit.kind == "string" and lit.value == "" and kind in ("text", "id")):
             return "0" if kind == "boolean" else None
         if kind == "text" and lit.kind == "string":
@@ -281,14 +281,18 @@ class _WhereCompiler:
             return f"({lit.value})"
         if kind in ("date", "datetime") and lit.kind == kind:
             return f"'{lit.value}'"
-        quoted = kind in ("text", "id")
-        type_name = f.type if kind == "number" else _TYPE_NAMES[kind]
-        raise self.error(lit.pos, f"value of filter criterion for field '{f.name}' must be of type {type_name} "
-                                  f"and should {'' if quoted else 'not '}be enclosed in quotes")
+        raise self.type_error(r, lit)
+
+    def type_error(self, r: _Resolved, lit: Literal) -> SoqlError:
+        quoted = r.kind in ("text", "id")
+        type_name = r.field.type if r.kind == "number" else _TYPE_NAMES[r.kind]
+        return self.error(lit.pos, f"value of filter criterion for field '{r.field.name}' must be of type "
+                                   f"{type_name} and should {'' if quoted else 'not '}be enclosed in quotes")
 
     def day_range(self, r: _Resolved, lit: Literal) -> tuple[str, str]:
+        """The bounds of relative date literal ``lit`` as SQL text comparable with field ``r``."""
         if r.kind not in ("date", "datetime"):
-            self.value(r, Literal("date", "", lit.pos, lit.text))  # raises the type error
+            raise self.type_error(r, lit)
         start, end = _day_range(*lit.value, self.today)
         suffix = "T00:00:00.000Z" if r.kind == "datetime" else ""
         return f"'{start.isoformat()}{suffix}'", f"'{end.isoformat()}{suffix}'"
@@ -405,7 +409,11 @@ def _json_value_sql(r: _Resolved) -> str:
 
 
 def _csv_value_sql(r: _Resolved) -> str:
-    """SQL for the Bulk CSV cell text of ``r`` (before quoting), as ``values.to_csv`` gives it."""
+    """SQL for the Bulk CSV cell text of ``r`` (before quoting), as ``values.to_csv`` gives it.
+
+    One exception: a boolean of a parent that is not there is empty, like the parent's other fields,
+    where ``to_csv`` would write a stored null boolean as false.
+    """
     e, t = r.column, r.field.type
     if t == "boolean":
         missing_parent = f"WHEN {e} IS NULL THEN '' " if r.node.parent is not None else ""
@@ -443,10 +451,13 @@ class _SelectPlan:
                     break
                 entry, node = node, node.parent
         self.json_sql = self._object_sql(root, entries)
-        self.compound = any(r.field.type == "address" for r in items)
+        self.csv_sql = None if any(r.field.type == "address" for r in items) else self._line_sql(items)
+
+    @staticmethod
+    def _line_sql(items: list[_Resolved]) -> str:
         cells = [_csv_value_sql(r) for r in items]
         chunks = [cells[i:i + _PRINTF_VALUES] for i in range(0, len(cells), _PRINTF_VALUES)]
-        self.csv_sql = " || ',' || ".join(
+        return " || ',' || ".join(
             f"printf({_sql_text(','.join([_CSV_CELL] * len(chunk)))}, {', '.join(chunk)})" for chunk in chunks
         )
 
@@ -487,7 +498,13 @@ class _Rows:
 
 @dataclass(frozen=True, eq=False)
 class QueryResult:
-    """An executed query. ``columns``: the SELECT items as written (the Bulk CSV header)."""
+    """An executed query: ``total_size`` rows (or a COUNT() total when ``is_count``), read by pages.
+
+    ``columns`` are the SELECT items as written (the Bulk CSV header). Page offsets are positions in the
+    snapshot taken by ``run_query``: a row hard-deleted since then is left out of its page, so the next
+    page starts at ``offset + limit``, not at ``offset + len(records)``. ``records_json`` is the fast
+    way to answer a REST page: splice its text into the response body as the ``records`` value.
+    """
 
     object_name: str
     total_size: int
@@ -511,7 +528,7 @@ class QueryResult:
 
     def csv(self, conn, offset: int, limit: int) -> str:
         """A Bulk 2.0 CSV page: header, then every value double-quoted, null as "", LF line endings."""
-        if self._rows is None or self._rows.plan.compound:
+        if self._rows is None or self._rows.plan.csv_sql is None:
             raise ValueError("aggregates, COUNT() and compound fields have no Bulk CSV form")
         header = ",".join('"' + c.replace('"', '""') + '"' for c in self.columns)
         lines = self._rows.render(conn, self._rows.plan.csv_sql, offset, limit, {})

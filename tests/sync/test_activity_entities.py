@@ -183,9 +183,9 @@ def test_participant_with_no_contact_is_rejected():
 def test_task_is_typed_as_the_vms_does_and_its_html_described_as_text():
     (row,) = mapped(history.map_task(rec(
         "00T1", WhoId="003V1", WhatId="a0S1", Type="Email", Status="Completed", ActivityDate=date(2026, 2, 3),
-        Subject="Follow up", Description="<p>Spoke with <b>Anna</b>.</p>&nbsp;<p>Next step:  call</p>")), "history")
+        Subject="Follow up", Description="<p>Spoke with Anna.</p>&nbsp;<p>Next step:\n  call &amp; write</p>")), "history")
     assert (row["history_type"], row["activity_type"], row["email_message_id"]) == ("activity", "Email", "00T1")
-    assert row["description"] == "Spoke with Anna . Next step: call"
+    assert row["description"] == "Spoke with Anna. Next step: call & write"
     assert row["activity_date"] == date(2026, 2, 3) and row["activity_at"] is None
     assert row["event_id"] == Ref("event", "a0S1", "WhatId", required=False)
     for task_type, kind in (("Call", "activity"), ("status_update", "status_change"), ("Meeting", "note"),

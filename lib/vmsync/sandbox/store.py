@@ -41,10 +41,6 @@ class StoreError(Exception):
         self.message = message
         self.fields = list(fields)
 
-    def to_json(self) -> list[dict]:
-        """The REST error body: a JSON list holding one error."""
-        return [{"message": self.message, "errorCode": self.error_code, "fields": self.fields}]
-
 
 # --- the file's layout ----------------------------------------------------------------------------------
 
@@ -102,7 +98,7 @@ def allocate_ids(conn: sqlite3.Connection, obj: SObject, count: int) -> list[str
 
 
 def insert_rows(conn: sqlite3.Connection, obj: SObject, rows: Iterable[Mapping[str, object]], *,
-                now: str, user_id: str) -> int:
+                now: str, user_id: str) -> None:
     """Insert store-shaped rows (exact field names, every row carrying its ``Id``) in one executemany.
 
     Missing system fields default from ``now`` and ``user_id``, ``LastModifiedDate`` and ``SystemModstamp``
@@ -122,7 +118,7 @@ def insert_rows(conn: sqlite3.Connection, obj: SObject, rows: Iterable[Mapping[s
         for row in rows:
             if not row.keys() <= known:
                 raise ValueError(f"no such fields on {obj.name}: {sorted(row.keys() - known)}")
-            values = [row.get(name) for name in names]
+            values = list(map(row.get, names))
             for i in booleans:
                 if values[i] is None:
                     values[i] = 0
@@ -140,10 +136,8 @@ def insert_rows(conn: sqlite3.Connection, obj: SObject, rows: Iterable[Mapping[s
             yield values
 
     placeholders = ", ".join("?" * len(names))
-    cursor = conn.executemany(
-        f"INSERT INTO {_q(obj.name)} ({', '.join(_q(n) for n in names)}) VALUES ({placeholders})", tuples()
-    )
-    return cursor.rowcount
+    conn.executemany(f"INSERT INTO {_q(obj.name)} ({', '.join(_q(n) for n in names)}) VALUES ({placeholders})",
+                     tuples())
 
 
 def create_org(conn: sqlite3.Connection, when: str) -> tuple[str, str]:
@@ -491,7 +485,11 @@ class Store:
         return stored_datetime(begin), stored_datetime(min(until, _minute(now)))
 
     def updated(self, object_name: str, start: datetime | str, end: datetime | str) -> dict:
-        """getUpdated: Ids of live records whose ``SystemModstamp`` falls in the window (seconds truncated)."""
+        """getUpdated: Ids of live records whose ``SystemModstamp`` falls in the window (seconds truncated).
+
+        ``latestDateCovered`` never passes the clock's current minute, so a write made in that minute is
+        reported by the next call, not this one (as in Salesforce, consecutive windows miss nothing).
+        """
         obj = self._object(object_name)
         begin, latest = self._window(start, end, UPDATED_WINDOW_DAYS)
         rows = self.read_connection().execute(
@@ -503,7 +501,10 @@ class Store:
         return {"ids": [r[0] for r in rows], "latestDateCovered": _api_datetime(latest)}
 
     def deleted(self, object_name: str, start: datetime | str, end: datetime | str) -> dict:
-        """getDeleted: records deleted (or purged) in the window, with when."""
+        """getDeleted: records deleted (or purged) in the window, with when; window as for ``updated``.
+
+        ``earliestDateAvailable`` is the start of the 15 days a window may reach back.
+        """
         obj = self._object(object_name)
         begin, latest = self._window(start, end, DELETED_WINDOW_DAYS)
         rows = self.read_connection().execute(

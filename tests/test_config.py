@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from vmsync.config import ConfigError, Secret, Settings, load_settings, read_env_file
 
 BASE = {"SF_USERNAME": "sync@vms.org", "SF_PASSWORD": "pw-S3cret!", "SF_SECURITY_TOKEN": "tok123"}

@@ -15,6 +15,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
+
 from vmsync.config import ConfigError
 from vmsync.errors import (
     ErrorClass,

@@ -12,6 +12,7 @@ from simple_salesforce.exceptions import (
     SalesforceMalformedRequest,
     SalesforceRefusedRequest,
 )
+
 from vmsync.config import load_settings
 from vmsync.errors import ErrorClass, SyncError
 from vmsync.salesforce import RetryPolicy, call_with_retries, login_arguments, login_domain

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+
 from vmsync.errors import IncompleteResponse
 from vmsync.salesforce import select_shape, soql_datetime, soql_quote
 from vmsync.salesforce.describe import DescribeCache

@@ -149,7 +149,7 @@ def test_malformed_env_file_lines_named_by_number_not_echoed(tmp_path):
 
 def test_secret_never_prints():
     secret = Secret("hunter2")
-    shown = [str(secret), repr(secret), f"{secret}", f"{secret:>10}", f"{secret}", f"{secret!r}"]
+    shown = [str(secret), repr(secret), f"{secret}", f"{secret:>10}", f"{secret!r}", "%s" % (secret,)]  # noqa: UP031
     assert not any("hunter2" in s for s in shown)
     assert secret.reveal() == "hunter2"
     assert secret == Secret("hunter2") and secret != Secret("other")

@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from vmsync.config import load_settings
 from vmsync.errors import ErrorClass, SyncError
@@ -83,6 +84,18 @@ def test_untrusted_certificate_is_a_clear_error(sandbox):
     assert info.value.error_class is ErrorClass.NETWORK
     assert "not trusted" in str(info.value) and "SF_CA_BUNDLE" in str(info.value)
     assert "(after" not in str(info.value)
+
+
+def test_certificate_checks_cannot_be_turned_off(sandbox):
+    unverified = requests.Session()
+    unverified.verify = False
+    settings = load_settings(environ(sandbox, SF_CA_BUNDLE=None), env_file=None)
+    with pytest.raises(SyncError, match="not trusted"):
+        connect(settings, session=unverified, retry=FAST)
+    adapter = unverified.get_adapter("https://127.0.0.1")
+    with pytest.raises(ValueError, match="cannot be turned off"):
+        unverified.get(sandbox.url + "/services/data", verify=False)
+    assert adapter.requests_sent == 1
 
 
 # --- paging ----------------------------------------------------------------------------------------------------

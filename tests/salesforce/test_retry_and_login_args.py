@@ -142,3 +142,5 @@ def test_login_arguments_per_flow():
     with pytest.raises(SyncError, match="My Domain"):
         login_arguments(settings(SF_USERNAME="", SF_CONSUMER_KEY="ck", SF_CONSUMER_SECRET="cs",
                                  SF_LOGIN_URL="https://login.salesforce.com"))
+    with pytest.raises(SyncError, match="SF_USERNAME and SF_PASSWORD are needed"):
+        login_arguments(load_settings({}, env_file=None, need_salesforce=False))

@@ -38,6 +38,9 @@ def login_arguments(settings: Settings) -> dict:
     they are set without a username.
     """
     url, version = settings.sf_login_url, settings.api_version
+    if not settings.uses_oauth and not (settings.sf_username and settings.sf_password):
+        raise SyncError(ErrorClass.VALIDATION, "SF_USERNAME and SF_PASSWORD are needed to log in: put them in "
+                                               "the environment or in .env")
     if not settings.uses_oauth:
         return {
             "username": settings.sf_username,

@@ -87,6 +87,8 @@ def test_each_entity_runs_after_the_ones_it_links_to():
     order = [e.name for e in ordered()]
     assert order.index("classes") > order.index("schools")
     assert order.index("students") > max(order.index("classes"), order.index("schools"))
+    # a volunteer who becomes a teacher or a student leaves volunteers before arriving in the new kind
+    assert order.index("volunteers") < min(order.index("teachers"), order.index("students"))
     assert order.index("affiliations") > max(order.index(n) for n in (
         "volunteers", "teachers", "students", "organizations", "schools"))
 
@@ -242,19 +244,22 @@ def test_student_whose_class_waits_for_its_school_is_linked_when_both_arrive(eng
 
 def test_volunteer_who_becomes_a_teacher_keeps_the_contact_row(engine):
     write(engine, "volunteers", [rec("003C1", FirstName="Ann", LastName="Park", Contact_Type__c="Volunteer",
-                                     Email="ann@home.net")])
+                                     Email="ann@home.net", MailingCity="Kansas City", Volunteer_Skills__c="Python")])
     contact_id = id_of(engine, "contact", "003C1")
     write(engine, "schools", [rec("001S1", Name="Central High")])
     write(engine, "affiliations", [affiliation("a02A", "003C1", "001S1")])
 
+    with engine.begin() as conn:  # what the volunteers step does with a contact that left its filter
+        assert writer("volunteers", "r2").retire_leavers(conn, ["003C1"]) == 1
     write(engine, "teachers", [teacher("003C1", 5, FirstName="Ann", LastName="Park", Email="ann@kcps.org")],
           run="r2")
     assert rows(engine, "contact", "id", "type", "deleted_at") == [(contact_id, "teacher", None)]
     assert rows(engine, "teacher", "contact_id", "school_id", live=True) == [
         (contact_id, id_of(engine, "school", "001S1"))]
-    assert rows(engine, "volunteer", "salesforce_id", live=True) == []
     assert rows(engine, "email", "email", "type", live=True) == [("ann@kcps.org", "professional")]
     assert rows(engine, "affiliation", "contact_id", live=True) == [(contact_id,)]
+    for volunteer_only in ("volunteer", "address", "volunteer_skill"):
+        assert rows(engine, volunteer_only, "salesforce_id", live=True) == []
 
     write(engine, "students", [student("003C1", 9, FirstName="Ann", LastName="Park")], run="r3")
     assert rows(engine, "contact", "id", "type", "deleted_at") == [(contact_id, "student", None)]

@@ -65,7 +65,9 @@ ENTITY = Entity(
     title="Students",
     description="Contacts of type Student into `contact` + `student` (linked to their school and class), "
                 "with their personal `email` and `phone`.",
-    depends_on=("schools", "classes"),
+    # after volunteers, so a volunteer who became a student has left volunteers (with the addresses and skills
+    # only volunteers keep) before arriving here; schools and classes, to link them
+    depends_on=("schools", "classes", "volunteers"),
     streams=(
         Stream(
             name="students",

@@ -43,7 +43,9 @@ ENTITY = Entity(
     title="Teachers",
     description="Contacts of type Teacher into `contact` + `teacher` (linked to their school), with their "
                 "work `email` and `phone`.",
-    depends_on=("schools",),
+    # after volunteers, so a volunteer who became a teacher has left volunteers (with the addresses and skills
+    # only volunteers keep) before arriving here; schools, to link them
+    depends_on=("schools", "volunteers"),
     streams=(
         Stream(
             name="teachers",

@@ -20,7 +20,7 @@ from .presets import PRESETS
 from .sessions import build_participants, build_pathways, plan_sessions
 from .timeline import START_MS, datetime_text
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 def _load(conn: sqlite3.Connection, plan: Plan, user_id: str) -> None:

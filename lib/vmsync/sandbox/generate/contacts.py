@@ -238,7 +238,8 @@ def plan_teachers(plan: Plan) -> None:
     for _ in range(plan.preset.teachers):
         school = schools.pick(rng)
         created = START_MS + between(rng, 0, 30 * DAY) if chance(rng, 0.5) else between(rng, START_MS, END_MS)
-        created = max(created, school["CreatedDate"] + HOUR)
+        if created <= school["CreatedDate"]:    # a school that opened later: its staff arrive after it
+            created = after(rng, school["CreatedDate"] + HOUR, 20 * DAY)
         first, last = _names(rng, caps=0.05, blank_first=0.005)
         email = f"{slug(first or 'teacher')}.{slug(last)}@{_district_domain(school)}"
         if chance(rng, 0.08):

@@ -29,6 +29,7 @@ import math
 from array import array
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from operator import itemgetter
 
 from . import schema
 from .ids import to18
@@ -490,8 +491,8 @@ class _Rows:
         _register_functions(conn)
         sql = f"SELECT j.key, {expression} FROM json_each(:ids) AS j CROSS JOIN {self.from_sql}"
         rows = conn.execute(sql, {"ids": "[" + ",".join(map(str, ids)) + "]", **params}).fetchall()
-        rows.sort()  # by position in the page; keys are unique, so texts are never compared
-        return [text for _, text in rows]
+        rows.sort(key=itemgetter(0))  # by position in the page
+        return [row[1] for row in rows]
 
 
 # --- the result ------------------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ RESERVED = frozenset({
 })
 FIXED_DATE_LITERALS = frozenset({"TODAY", "YESTERDAY", "TOMORROW"})
 N_DATE_LITERALS = frozenset({"LAST_N_DAYS", "NEXT_N_DAYS", "N_DAYS_AGO"})
-COMPARISON_OPS = frozenset({"=", "!=", "<>", "<", "<=", ">", ">="})
 
 _TOKEN_RE = re.compile(
     r"""
@@ -110,7 +109,7 @@ class Literal:
 @dataclass(frozen=True)
 class Comparison:
     field: FieldPath
-    op: str  # one of COMPARISON_OPS, '<>' already folded into '!='
+    op: str  # = != < <= > >= ('<>' is read as '!=')
     value: Literal
 
 
@@ -160,7 +159,6 @@ class Query:
     order_by: tuple[OrderItem, ...]
     limit: int | None
     offset: int | None
-    offset_pos: int
 
 
 # --- tokenizer -------------------------------------------------------------------------------------------
@@ -299,21 +297,19 @@ class _Parser:
             self.keyword("BY")
             order_by = tuple(self.comma_separated(self.order_item))
         limit = offset = None
-        offset_pos = 0
         if self.at_keyword("LIMIT"):
             self.advance()
             limit, _ = self.integer()
         if self.at_keyword("OFFSET"):
             self.advance()
             offset, token = self.integer()
-            offset_pos = token.pos
             if offset > MAX_OFFSET:
                 raise self.error(token, "NUMBER_OUTSIDE_VALID_RANGE",
                                  f"Maximum SOQL offset allowed is {MAX_OFFSET}")
         if self.tok.kind != "eof":
             raise self.error(self.tok)
         return Query(self.text, tuple(select), obj.text, obj.pos, alias, where, group_by, order_by, limit,
-                     offset, offset_pos)
+                     offset)
 
     def comma_separated(self, item):
         items = [item()]

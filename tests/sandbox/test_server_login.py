@@ -22,6 +22,8 @@ def _host(sandbox) -> str:
 @pytest.mark.parametrize("grant", ["soap", "password", "client_credentials"])
 def test_every_login_flow_gives_a_working_client(sandbox, grant):
     sf = sandbox.client(grant=grant)
+    users = sf.query("SELECT Username FROM User")["records"]
+    assert sandbox.connection["username"] in [u["Username"] for u in users]  # the org's own integration user
     assert sf.sf_instance == _host(sandbox)
     assert sf.session_id.startswith(sandbox.connection["org_id"][:15] + "!")
     assert sf.query("SELECT COUNT() FROM Account")["totalSize"] > 0
@@ -141,9 +143,12 @@ def test_sessions_expire_after_their_idle_ttl():
 
 
 def test_credentials_are_kept_per_state_dir_and_private(tmp_path):
-    made = Credentials.load_or_create(tmp_path)
-    assert Credentials.load_or_create(tmp_path) == made
+    made = Credentials.load_or_create(tmp_path, "someone@example.org")
+    assert made.username == "someone@example.org"
+    assert Credentials.load_or_create(tmp_path, "someone@example.org") == made
     assert (tmp_path / "credentials.json").stat().st_mode & 0o777 == 0o600
+    renamed = Credentials.load_or_create(tmp_path, "other@example.org")  # the org's user changed
+    assert renamed.username == "other@example.org" and renamed.password == made.password
     assert made.password_matches(made.password + made.security_token)
     assert not made.password_matches(made.password)
     assert made.password_matches(made.password, token_required=False)

@@ -87,7 +87,7 @@ def _limits(org: Org, req: Request) -> Response:
 def _sessions(org: Org, req: Request) -> Response:
     data = _body(req)
     if "ttl" in data:
-        org.sessions.ttl = float(_number(data, "ttl", minimum=0))
+        org.sessions.ttl = float(_number(data, "ttl", minimum=1))
     expired = org.sessions.clear() if data.get("expire_all") else 0
     return json_response({"ttl": org.sessions.ttl, "expired": expired})
 

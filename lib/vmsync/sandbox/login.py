@@ -57,9 +57,9 @@ def soap_login(org: Org, req: Request) -> Response:
     user_info = {
         "accessibilityMode": "false", "currencySymbol": "$", "orgDefaultCurrencyIsoCode": "USD",
         "orgDisallowHtmlAttachments": "false", "orgHasPersonAccounts": "false", "organizationId": org.org_id,
-        "organizationMultiCurrency": "false", "organizationName": "VMS Sandbox Org", "profileId": "00e000000000001AAA",
-        "sessionSecondsValid": str(int(org.sessions.ttl)), "userEmail": creds.username,
-        "userFullName": "Integration User", "userId": org.user_id, "userLanguage": "en_US",
+        "organizationMultiCurrency": "false", "organizationName": org.organization_name, "profileId": "00e000000000001AAA",
+        "sessionSecondsValid": str(int(org.sessions.ttl)), "userEmail": org.user["Email"] or creds.username,
+        "userFullName": org.user["Name"] or creds.username, "userId": org.user_id, "userLanguage": "en_US",
         "userLocale": "en_US", "userName": creds.username, "userTimeZone": "UTC", "userType": "Standard",
     }
     info_xml = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in user_info.items())

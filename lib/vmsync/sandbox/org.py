@@ -38,7 +38,9 @@ class Org:
         shutil.copyfile(self.generated, self.db_path)
         self.clock = Clock()
         self.store = Store(self.db_path, self.clock)
-        self.credentials = Credentials.load_or_create(self.state_dir)
+        self.user = self.store.get("User", self.store.user_id)
+        self.organization_name = self.store.get("Organization", self.store.org_id)["Name"]
+        self.credentials = Credentials.load_or_create(self.state_dir, self.user["Username"])
         self.admin_token = secrets.token_urlsafe(24)
         self.sessions = Sessions(self.store.org_id, session_ttl)
         self.daily_limit = daily_limit

@@ -14,7 +14,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 DEFAULT_SESSION_TTL = 7200.0
@@ -30,20 +30,23 @@ class Credentials:
     consumer_secret: str
 
     @classmethod
-    def load_or_create(cls, state_dir: Path) -> Credentials:
+    def load_or_create(cls, state_dir: Path, username: str) -> Credentials:
+        """The credentials kept in ``state_dir`` (made on first use) for the org's user ``username``."""
         path = Path(state_dir) / "credentials.json"
-        if path.exists():
-            try:
-                return cls(**json.loads(path.read_text()))
-            except (ValueError, TypeError):
-                pass  # unreadable or from another layout: make new ones below
-        made = cls(
-            username="integration@vms-sandbox.example.org",
+        try:
+            kept = cls(**json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):
+            kept = None  # none yet, or unreadable: make new ones
+        if kept is not None and kept.username == username:
+            return kept
+        made = kept or cls(
+            username=username,
             password=secrets.token_urlsafe(12),
             security_token=secrets.token_hex(12).upper(),
             consumer_key="3MVG9sandbox" + secrets.token_hex(20),
             consumer_secret=secrets.token_hex(32).upper(),
         )
+        made = replace(made, username=username)
         write_private_json(path, asdict(made))
         return made
 

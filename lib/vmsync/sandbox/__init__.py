@@ -138,16 +138,21 @@ class Sandbox:
         temporary = state_dir is None
         state = Path(tempfile.mkdtemp(prefix="vmsync-sandbox-") if temporary else state_dir).resolve()
         state.mkdir(parents=True, exist_ok=True)
-        rules = load_rules(Path(faults)) if isinstance(faults, (str, os.PathLike)) else list(faults or [])
-        if in_process:
+        try:
+            rules = load_rules(Path(faults)) if isinstance(faults, (str, os.PathLike)) else list(faults or [])
+            if not in_process:
+                return cls._start_process(state, preset, seed, rules, port, daily_api_limit, session_ttl,
+                                          cache_dir, startup_timeout, temporary)
             from .server import open_sandbox
 
             server = open_sandbox(state, preset, seed, port=port, faults=rules, daily_limit=daily_api_limit,
                                   session_ttl=session_ttl, cache_dir=Path(cache_dir) if cache_dir else None)
-            server.start_thread()
-            return cls(server.connection, state, server=server, temporary=temporary)
-        return cls._start_process(state, preset, seed, rules, port, daily_api_limit, session_ttl, cache_dir,
-                                  startup_timeout, temporary)
+        except BaseException:
+            if temporary:
+                shutil.rmtree(state, ignore_errors=True)
+            raise
+        server.start_thread()
+        return cls(server.connection, state, server=server, temporary=temporary)
 
     @classmethod
     def _start_process(cls, state: Path, preset, seed, rules, port, daily_api_limit, session_ttl, cache_dir,

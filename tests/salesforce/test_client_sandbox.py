@@ -71,6 +71,12 @@ def test_org_id_matches_the_organization_object(sandbox):
     assert client.org_id == org["Id"]
 
 
+def test_login_retried_when_the_server_is_unavailable(clean_sandbox):
+    clean_sandbox.control.add_fault(kind="login", effect="error", status=503, retry_after=0, times=1)
+    client = client_for(clean_sandbox)
+    assert client.api_calls == 2 and clean_sandbox.control.usage()["requests"]["login"] == 2
+
+
 def test_wrong_password_is_auth_and_not_retried(sandbox):
     with pytest.raises(SyncError) as info:
         client_for(sandbox, SF_PASSWORD="not-the-password")

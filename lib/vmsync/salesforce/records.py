@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 from ..errors import IncompleteResponse
 
@@ -43,7 +44,10 @@ def _from_text(type_: str) -> Callable[[str], object]:
 
 @dataclass(frozen=True)
 class Column:
-    """One selected field path, its describe type, and how its values become Python values."""
+    """One selected field path, its describe type, and how its values become Python values.
+
+    The readers are built once per column: converting a page is the hot loop of every extract.
+    """
 
     path: str
     type: str
@@ -52,25 +56,49 @@ class Column:
     def parts(self) -> tuple[str, ...]:
         return tuple(self.path.split("."))
 
-    def from_json(self, value: object) -> object:
-        """A REST JSON value as this column's Python value."""
-        if value is None or value == "":
-            return None
-        if self.type in COMPOUND_TYPES and isinstance(value, Mapping):
-            return {k: v for k, v in value.items() if k != "attributes"}
-        if isinstance(value, str):
-            return _from_text(self.type)(value)
-        if self.type == "boolean":
-            return bool(value)
-        if self.type == "int":
-            return int(value)
-        if self.type in FLOAT_TYPES:
-            return float(value)
-        return value
+    @cached_property
+    def from_json(self) -> Callable[[object], object]:
+        """How a REST JSON value becomes this column's Python value."""
+        if self.type in COMPOUND_TYPES:
+            return lambda v: {k: x for k, x in v.items() if k != "attributes"} if isinstance(v, Mapping) else (
+                None if v == "" else v)
+        parse = _from_text(self.type)
+        if parse is str:
+            return lambda v: None if v == "" else v
+        native = {"boolean": bool, "int": int}.get(self.type, float if self.type in FLOAT_TYPES else None)
 
-    def from_csv(self, text: str) -> object:
-        """A Bulk 2.0 CSV cell as this column's Python value (an empty cell is None)."""
-        return None if text == "" else _from_text(self.type)(text)
+        def read(value: object) -> object:
+            if value is None or value == "":
+                return None
+            if isinstance(value, str):
+                return parse(value)
+            return native(value) if native else value
+
+        return read
+
+    @cached_property
+    def from_csv(self) -> Callable[[str], object]:
+        """How a Bulk 2.0 CSV cell becomes this column's Python value (an empty cell is None)."""
+        parse = _from_text(self.type)
+        if parse is str:
+            return lambda text: text or None
+        return lambda text: None if text == "" else parse(text)
+
+    @cached_property
+    def fetch(self) -> Callable[[Mapping], object]:
+        """How this column's value is found in a nested REST record (keys matched without regard to case)."""
+        parts = self.parts
+        if len(parts) == 1:
+            key = parts[0]
+            return lambda record: record[key] if key in record else _get(record, key)
+
+        def walk(record: Mapping) -> object:
+            value: object = record
+            for part in parts:
+                value = _get(value, part) if isinstance(value, Mapping) else None
+            return value
+
+        return walk
 
 
 def _get(record: Mapping, key: str) -> object:
@@ -86,13 +114,7 @@ def _get(record: Mapping, key: str) -> object:
 
 def flat_from_json(record: Mapping, columns: list[Column]) -> dict:
     """A nested REST record as a flat record: relationship values by path, ``attributes`` dropped."""
-    flat = {}
-    for column in columns:
-        value: object = record
-        for part in column.parts:
-            value = _get(value, part) if isinstance(value, Mapping) else None
-        flat[column.path] = column.from_json(value)
-    return flat
+    return {c.path: c.from_json(c.fetch(record)) for c in columns}
 
 
 def flat_from_csv(rows: Iterator[list[str]], columns: list[Column]) -> list[dict]:

@@ -8,8 +8,9 @@ less than loading new ones.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-from sqlalchemy import Connection, Table, or_
+from sqlalchemy import Connection, Table, bindparam, or_
 from sqlalchemy.dialects import postgresql, sqlite
 
 BATCH = 2000
@@ -34,9 +35,27 @@ def upsert(
     """
     if not rows:
         return
-    insert = _INSERTS[conn.dialect.name](table)
-    columns = [c for c in rows[0] if c not in key and c not in set(keep)]
-    ignored = set(ignore_in_compare)
+    sql, named, params = _statement(conn.dialect, table, tuple(rows[0]), tuple(key), frozenset(keep),
+                                    frozenset(ignore_in_compare), update)
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        if named:  # psycopg
+            values = [{n: p(r[n]) if p else r[n] for n, p in params} for r in batch]
+        else:  # sqlite3: positional
+            values = [tuple(p(r[n]) if p else r[n] for n, p in params) for r in batch]
+        conn.exec_driver_sql(sql, values)
+
+
+@lru_cache(maxsize=512)
+def _statement(dialect, table: Table, names: tuple[str, ...], key: tuple[str, ...], keep: frozenset,
+               ignored: frozenset, update: bool):
+    """The upsert compiled once per table and column set, with the bind processors of its parameters.
+
+    Rows go straight to the driver's executemany: SQLAlchemy's per-row parameter handling would cost more
+    than the database's own work.
+    """
+    insert = _INSERTS[dialect.name](table)
+    columns = [c for c in names if c not in key and c not in keep]
     compared = [c for c in columns if c not in ignored]
     if update and columns:
         changed = or_(*(table.c[c].is_distinct_from(insert.excluded[c]) for c in compared)) if compared else None
@@ -47,5 +66,7 @@ def upsert(
         )
     else:
         statement = insert.on_conflict_do_nothing(index_elements=list(key))
-    for start in range(0, len(rows), BATCH):
-        conn.execute(statement, list(rows[start:start + BATCH]))
+    compiled = statement.values({n: bindparam(n) for n in names}).compile(dialect=dialect)
+    order = compiled.positiontup if compiled.positional else names
+    params = tuple((n, table.c[n].type._cached_bind_processor(dialect)) for n in order)
+    return str(compiled), not compiled.positional, params

@@ -3,4 +3,4 @@
 Importing this package defines every model table on ``store.tables.metadata``.
 """
 
-from . import activity, people, places  # noqa: F401  (defining the tables is the import's effect)
+from . import activity, people, places, virtual  # noqa: F401  (defining the tables is the import's effect)

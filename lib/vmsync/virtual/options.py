@@ -1,0 +1,121 @@
+"""The settings of the virtual-sessions step, from the environment or ``.env``, and its parameters, checked.
+
+A scheduled run finds its sources in the environment: ``VMSYNC_PATHFUL_SOURCE`` (the session report: a .xlsx or
+.csv file, or an https:// URL of a published sheet), optionally ``VMSYNC_PATHFUL_USER_REPORT`` and
+``VMSYNC_SCHOOL_LEVELS``, ``VMSYNC_PATHFUL_CA_BUNDLE`` for a URL signed by a private CA, and
+``VMSYNC_TIMEZONE`` (default ``America/Chicago``) for the wall clock the report's dates are written in. Without
+a session report the step is skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+
+from ..config import ConfigError, read_env_file
+from .modes import MODES
+
+DEFAULT_TIMEZONE = "America/Chicago"
+DEFAULT_PARTNER = "PREP-KC"
+ENV = {"source": "VMSYNC_PATHFUL_SOURCE", "user_report": "VMSYNC_PATHFUL_USER_REPORT",
+       "school_levels": "VMSYNC_SCHOOL_LEVELS", "ca_bundle": "VMSYNC_PATHFUL_CA_BUNDLE",
+       "timezone": "VMSYNC_TIMEZONE"}
+_RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+def environment(environ: Mapping[str, str] | None = None, env_file: str | os.PathLike | None = ".env"
+                ) -> dict[str, str]:
+    """The step's settings that are set: the environment over ``env_file`` (skipped when absent)."""
+    env: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        env.update(read_env_file(env_file))
+    env.update(os.environ if environ is None else environ)
+    return {name: env[var].strip() for name, var in ENV.items() if env.get(var, "").strip()}
+
+
+def skip_reason(environ: Mapping[str, str] | None = None, env_file: str | os.PathLike | None = ".env"
+                ) -> str | None:
+    """Why the step has nothing to do (no session report configured), or None when it has."""
+    if environment(environ, env_file).get("source"):
+        return None
+    return (f"no Pathful session report configured: set {ENV['source']} to a .xlsx or .csv file or an https:// "
+            "URL of the published sheet")
+
+
+@dataclass(frozen=True)
+class VirtualParams:
+    """What one import reads and how; checked on creation, every problem reported at once."""
+
+    run_id: str
+    source: str | None = None
+    mode: str = "incremental"
+    cutoff: date | str | None = None
+    user_report: str | None = None
+    school_levels: str | None = None
+    partner: str = DEFAULT_PARTNER
+    timezone: str = DEFAULT_TIMEZONE
+    ca_bundle: str | None = None
+    db_url: str | None = None
+    dry_run: bool = False
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.run_id, str) or not _RUN_ID_RE.match(self.run_id):
+            problems.append(f"run_id must be 1-40 letters, digits, '_', '.' or '-', not {self.run_id!r}")
+        if self.mode not in MODES:
+            problems.append(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.mode == "custom":
+            try:
+                object.__setattr__(self, "cutoff", _as_date(self.cutoff))
+            except ValueError:
+                problems.append(f"mode custom needs cutoff as a date YYYY-MM-DD, not {self.cutoff!r}")
+        elif self.cutoff is not None:
+            problems.append(f"cutoff is only for mode custom (mode is {self.mode!r})")
+        try:
+            ZoneInfo(str(self.timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"timezone (VMSYNC_TIMEZONE) must be an IANA time zone such as {DEFAULT_TIMEZONE}, "
+                            f"not {self.timezone!r}")
+        if not isinstance(self.partner, str) or not self.partner.strip():
+            problems.append("partner must name the Pathful partner whose rows are imported, e.g. PREP-KC")
+        if self.ca_bundle and not Path(self.ca_bundle).is_file():
+            problems.append(f"ca_bundle (VMSYNC_PATHFUL_CA_BUNDLE) {self.ca_bundle} is not a file")
+        if not isinstance(self.dry_run, bool):
+            problems.append(f"dry_run must be True or False, not {self.dry_run!r}")
+        if self.db_url is not None:
+            from ..store.database import check_url
+
+            try:
+                check_url(self.db_url)
+            except ConfigError as exc:
+                problems += [f"db_url: {p}" for p in exc.problems]
+        if problems:
+            raise ConfigError(problems)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def public(self) -> dict:
+        """The parameters as they may be shown and stored: the database password masked, dates as text."""
+        values = asdict(self)
+        if self.db_url:
+            values["db_url"] = make_url(self.db_url).render_as_string(hide_password=True)
+        if isinstance(self.cutoff, date):
+            values["cutoff"] = self.cutoff.isoformat()
+        return values
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value.strip())
+    raise ValueError(value)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -100,9 +101,152 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(text: str) -> list[str]:
+    from .runner.plan import parse_names
+
+    return parse_names(text)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text}")
+    return value
+
+
+def _timeout(text: str) -> float | None:
+    """Seconds, or 0 / ``none`` for no limit."""
+    if text.lower() in ("0", "none"):
+        return None
+    return _positive_float(text)
+
+
+def _add_org_options(parser: argparse.ArgumentParser) -> None:
+    """--sandbox, --sandbox-preset, --sandbox-dir and --db, shared by ``run`` and ``check``."""
+    from .sandbox.org import PRESETS
+
+    parser.add_argument("--sandbox", action="store_true",
+                        help="start the built-in sandbox org for this command and use it (database "
+                             "sqlite:///sandbox.db unless --db says otherwise)")
+    parser.add_argument("--sandbox-preset", choices=PRESETS, default="demo", help="size of the sandbox org (demo)")
+    parser.add_argument("--sandbox-dir", type=Path, default=Path(".sandbox"),
+                        help="the sandbox's state folder (.sandbox)")
+    parser.add_argument("--db", metavar="URL", help="database URL (default VMSYNC_DB_URL, or sqlite:///vms.db)")
+
+
+def _add_run(commands) -> None:
+    from .runner.run import DEFAULT_CELL_TIMEOUT, DEFAULT_STEP_TIMEOUT
+
+    run = commands.add_parser(
+        "run", help="run the suite of notebooks with papermill into runs/<run-id>/",
+        description="Run every entity notebook in dependency order (independent ones side by side), keeping "
+                    "the executed notebooks, their HTML and run.json in runs/<run-id>/. Exit 0 when every step "
+                    "succeeded, 1 when one did not, 2 on bad input or configuration (nothing written).",
+    )
+    _add_org_options(run)
+    run.add_argument("--full", action="store_true", help="re-read everything and reconcile deletes by Id")
+    run.add_argument("--only", type=_names, default=[], metavar="A,B", help="run these entities only")
+    run.add_argument("--exclude", type=_names, default=[], metavar="A,B", help="leave these entities out")
+    run.add_argument("--parallel", type=_positive_int, default=2, metavar="N",
+                     help="notebooks run at once when their dependencies are done (2)")
+    run.add_argument("--resume", metavar="RUN_ID", help="rerun the failed, skipped and unstarted steps of a run")
+    run.add_argument("--runs-dir", type=Path, help="where run folders go (default VMSYNC_RUNS_DIR, or runs)")
+    run.add_argument("--allow-other-org", action="store_true",
+                     help="let a database synced from another org be synced from this one")
+    run.add_argument("--cell-timeout", type=_timeout, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
+                     help=f"longest a notebook cell may run; 0 for no limit ({DEFAULT_CELL_TIMEOUT:g})")
+    run.add_argument("--step-timeout", type=_timeout, default=DEFAULT_STEP_TIMEOUT, metavar="SECONDS",
+                     help=f"longest a notebook may run before its kernel is stopped; 0 for no limit "
+                          f"({DEFAULT_STEP_TIMEOUT:g})")
+    run.set_defaults(run=_run, command_parser=run)
+
+
+def _quiet_library_logs(verbose: bool = False) -> None:
+    """Runner warnings on stderr; papermill's and nbclient's own error lines repeat what the runner reports."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("papermill", "traitlets", "nbclient"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+
+
+def _on_failure_command() -> str | None:
+    from .config import read_env_file
+
+    command = os.environ.get("VMSYNC_ON_FAILURE", "").strip()
+    if not command and Path(".env").is_file():
+        command = read_env_file(".env").get("VMSYNC_ON_FAILURE", "").strip()
+    return command or None
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .runner import RunOptions, run_suite
+
+    _quiet_library_logs()
+    options = RunOptions(
+        sandbox=args.sandbox, sandbox_preset=args.sandbox_preset, sandbox_dir=args.sandbox_dir, db_url=args.db,
+        full=args.full, only=args.only, exclude=args.exclude, parallel=args.parallel, resume=args.resume,
+        runs_dir=args.runs_dir, allow_other_org=args.allow_other_org, cell_timeout=args.cell_timeout,
+        step_timeout=args.step_timeout, on_failure=_on_failure_command(),
+    )
+    return run_suite(options).exit_code
+
+
+def _add_status(commands) -> None:
+    status = commands.add_parser("status", help="the steps of a run, or the last runs",
+                                 description="Without RUN_ID: the last runs. With it: that run's steps; exit 0 "
+                                             "when it succeeded, 1 when it did not.")
+    status.add_argument("run_id", nargs="?", metavar="RUN_ID")
+    status.add_argument("--runs-dir", type=Path, help="where run folders are (default VMSYNC_RUNS_DIR, or runs)")
+    status.set_defaults(run=_status, command_parser=status)
+
+
+def _runs_dir(given: Path | None) -> Path:
+    from .runner.environment import settings_from
+
+    return given or settings_from(None, ".env", need_salesforce=False).runs_dir
+
+
+def _status(args: argparse.Namespace) -> int:
+    from .runner import UsageError
+    from .runner.status import show_run, show_runs
+
+    try:
+        runs_dir = _runs_dir(args.runs_dir)
+        if args.run_id:
+            return show_run(runs_dir, args.run_id, sys.stdout)
+        return show_runs(runs_dir, sys.stdout)
+    except UsageError as exc:
+        print(f"vmsync status: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def _add_check(commands) -> None:
+    check = commands.add_parser(
+        "check", help="configuration, database, Salesforce login and API budget",
+        description="Check that a run can work: the configuration, the database, the login, and the daily API "
+                    "calls left against what a run needs. --reconcile also compares the record Ids of org and "
+                    "database per stream. Exit 0 when all is well, 1 when a check failed, 2 on bad configuration.",
+    )
+    _add_org_options(check)
+    check.add_argument("--reconcile", action="store_true",
+                       help="compare the Ids of live records in the org with the database, per stream")
+    check.set_defaults(run=_check, command_parser=check)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .runner.check import CheckOptions, run_check
+
+    _quiet_library_logs()
+    options = CheckOptions(sandbox=args.sandbox, sandbox_preset=args.sandbox_preset, sandbox_dir=args.sandbox_dir,
+                           db_url=args.db, reconcile=args.reconcile)
+    return run_check(options, sys.stdout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vmsync", description="Keep a VMS database in step with Salesforce.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_run(commands)
+    _add_status(commands)
+    _add_check(commands)
     _add_sandbox(commands)
     return parser
 

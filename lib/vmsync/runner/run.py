@@ -1,0 +1,309 @@
+"""``vmsync run``: check everything, take the database, run the suite, keep the run folder, tell the result.
+
+The order matters. Bad input is found before anything is written (exit 2). Then the database lock is taken,
+the run folder made, and the steps run; ``run.json`` is saved at every change, so a runner killed outright
+leaves a run that ``--resume`` completes. After the steps: the summary notebook (when there is one), the
+secret scan of every file of the run folder, ``runs/index.html``, and ``VMSYNC_ON_FAILURE`` when the run
+did not succeed. Exit 0 when every step succeeded, 1 when one did not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import SyncError
+from ..store import runs
+from ..store.database import create_schema
+from ..store.tables import sync_run, sync_step
+from . import preflight, record, render
+from .environment import SANDBOX_DB_URL, sandbox_environment, settings_from, start_sandbox
+from .execute import Limits
+from .folder import FAILED, INTERRUPTED, RUNNING, SUCCEEDED, RunFolder, check_runs_dir, new_run_id
+from .lock import LockHeld, RunLock, current_holder, is_stale
+from .plan import UsageError, build_plan, default_notebooks_dir, summary_notebook
+from .progress import Progress, table
+from .schedule import StepContext, run_notebook, run_steps
+from .secrets import scan_and_redact
+from .watchdog import Watchdog
+
+log = logging.getLogger("vmsync.runner")
+
+DEFAULT_CELL_TIMEOUT = 3600.0
+DEFAULT_STEP_TIMEOUT = 4 * 3600.0
+ON_FAILURE_TIMEOUT = 300
+
+
+@dataclass
+class RunOptions:
+    sandbox: bool = False
+    sandbox_preset: str = "demo"
+    sandbox_dir: Path = Path(".sandbox")
+    db_url: str | None = None
+    full: bool = False
+    only: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    parallel: int = 2
+    resume: str | None = None
+    runs_dir: Path | None = None
+    allow_other_org: bool = False
+    cell_timeout: float | None = DEFAULT_CELL_TIMEOUT
+    step_timeout: float | None = DEFAULT_STEP_TIMEOUT
+    notebooks_dir: Path | None = None
+    connection: dict | None = None
+    """The connection of a sandbox org already running (tests, the benchmark): used like ``--sandbox``."""
+    env_file: str | None = ".env"
+    on_failure: str | None = None
+    live: bool | None = None
+    """Redraw step lines in place; None: when the output is a terminal."""
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    run_id: str | None = None
+    folder: Path | None = None
+    message: str = ""
+    record: dict | None = None
+
+
+def run_suite(options: RunOptions, *, out: TextIO | None = None, report: TextIO | None = None) -> RunResult:
+    """Run the suite as ``options`` say; progress goes to ``out`` (stderr), the result to ``report``."""
+    out = out or sys.stderr
+    report = report or sys.stdout
+    try:
+        with contextlib.ExitStack() as stack:
+            result = _run(options, stack, out, report)
+    except UsageError as exc:
+        print(f"vmsync run: {exc}", file=out)
+        return RunResult(2, message=str(exc))
+    if result.exit_code == 1 and result.folder is not None:
+        _on_failure(options.on_failure, result, out)
+    return result
+
+
+def _check_options(options: RunOptions) -> None:
+    if options.parallel < 1:
+        raise UsageError(f"--parallel must be 1 or more, not {options.parallel}")
+    if options.resume and (options.only or options.exclude or options.full):
+        raise UsageError("--resume reruns the steps of that run as it was planned; leave out --only, "
+                         "--exclude and --full")
+    for name, value in (("--cell-timeout", options.cell_timeout), ("--step-timeout", options.step_timeout)):
+        if value is not None and value <= 0:
+            raise UsageError(f"{name} must be more than 0 seconds, not {value:g}")
+
+
+def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: TextIO) -> RunResult:
+    _check_options(options)
+    uses_sandbox = options.sandbox or options.connection is not None
+    base = settings_from(dict(os.environ), options.env_file, need_salesforce=not uses_sandbox)
+    runs_dir = Path(options.runs_dir or base.runs_dir).absolute()
+    check_runs_dir(runs_dir)
+    db_url = options.db_url or (SANDBOX_DB_URL if options.sandbox else base.db_url.reveal())
+    engine, exists = preflight.open_database(db_url)
+    stack.callback(engine.dispose)
+    notebooks_dir = options.notebooks_dir or default_notebooks_dir()
+
+    if options.resume:
+        folder = RunFolder.existing(runs_dir, options.resume)
+        rec = folder.read()
+        if rec["database"] != preflight.safe_url(db_url):
+            raise UsageError(f"run {options.resume} ran against {rec['database']}, not "
+                             f"{preflight.safe_url(db_url)}; pass --db with that database to resume it")
+        plan = record.plan_of(rec, notebooks_dir)
+        missing = [s.entity for s in plan if not s.notebook.is_file()]
+        if missing:
+            raise UsageError(f"cannot resume: no notebook for {', '.join(missing)} in {notebooks_dir}")
+        mode = rec["mode"]
+    else:
+        folder, rec = None, None
+        plan = build_plan(options.only, options.exclude, notebooks_dir)
+        mode = "full" if options.full else "incremental"
+    holder = current_holder(engine) if exists else None
+    if holder and not is_stale(holder):
+        raise UsageError(str(LockHeld(holder)))
+
+    connection = options.connection
+    if options.sandbox and connection is None:
+        connection = start_sandbox(options.sandbox_preset, options.sandbox_dir, stack)
+    overrides = {"VMSYNC_DB_URL": db_url, "VMSYNC_RUNS_DIR": str(runs_dir)}
+    if connection is not None:
+        overrides |= sandbox_environment(connection)
+    env = {**os.environ, **overrides}
+    settings = settings_from(env, options.env_file)
+    secrets = list(settings.secret_values()) + ([connection["admin_token"]] if connection else [])
+
+    if rec is None:
+        run_id = new_run_id()
+        parameters = {"mode": mode, "only": options.only, "exclude": options.exclude,
+                      "parallel": options.parallel, "cell_timeout": options.cell_timeout,
+                      "step_timeout": options.step_timeout, "allow_other_org": options.allow_other_org,
+                      "sandbox": options.sandbox_preset if options.sandbox else None,
+                      "notebook_parameters": {"run_id": run_id, "mode": mode}}
+        folder = RunFolder(runs_dir, run_id)
+        rec = record.new_record(run_id, plan, mode=mode, database=preflight.safe_url(db_url),
+                                parameters=parameters, notebooks_dir=notebooks_dir, now=record.now_utc())
+    run_id = rec["run_id"]
+
+    try:
+        client = preflight.connect_org(settings)
+        org_id = client.org_id
+    except SyncError as exc:  # the org could not be reached: a failed run, recorded, with nothing synced
+        return _unreachable(folder, rec, exc, secrets, runs_dir, report)
+    preflight.check_org(preflight.recorded_org(engine) if exists else None, org_id, allow_other_org=options.allow_other_org,
+                        shown_db=preflight.safe_url(db_url))
+
+    _create_schema(engine)
+    lock = RunLock(engine, run_id)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        return _execute(options, engine, folder, rec, plan, org_id, env, secrets, runs_dir, out, report)
+    finally:
+        lock.release()
+
+
+def _create_schema(engine: Engine, attempts: int = 3) -> None:
+    """Make the tables; two runs starting together on a new database may race to create the same table."""
+    for attempt in range(1, attempts + 1):
+        try:
+            create_schema(engine)
+            return
+        except SQLAlchemyError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
+
+
+def _unreachable(folder: RunFolder, rec: dict, exc: SyncError, secrets: list[str], runs_dir: Path,
+                 report: TextIO) -> RunResult:
+    if not folder.path.exists():
+        folder.create()
+    record.begin_attempt(rec, record.now_utc())
+    rec["error"] = f"{exc.error_class}: {exc.message}"
+    record.end_attempt(rec, FAILED, record.now_utc())
+    folder.write(rec)
+    scan_and_redact(folder.path, secrets)
+    render.write_index(runs_dir)
+    print(f"Run {rec['run_id']} failed before any step: {rec['error']}", file=report)
+    return RunResult(1, rec["run_id"], folder.path, rec["error"], rec)
+
+
+def _execute(options: RunOptions, engine: Engine, folder: RunFolder, rec: dict, plan, org_id: str,
+             env: dict[str, str], secrets: list[str], runs_dir: Path, out: TextIO, report: TextIO) -> RunResult:
+    run_id = rec["run_id"]
+    if not folder.path.exists():
+        folder.create()
+    now = record.now_utc()
+    record.begin_attempt(rec, now)
+    rec["org_id"] = org_id
+    rec["error"] = None
+    folder.write(rec)
+    render.write_index(runs_dir)
+    with engine.begin() as conn:
+        runs.ensure_run(conn, run_id, mode=rec["mode"], parameters=rec["parameters"], now=now)
+        conn.execute(update(sync_run).where(sync_run.c.run_id == run_id).values(org_id=org_id))
+        conn.execute(update(sync_step).where(sync_step.c.run_id == run_id, sync_step.c.status == RUNNING)
+                     .values(status=INTERRUPTED, error_message="the runner stopped while this step ran"))
+        runs.check_org(conn, org_id, allow_other_org=options.allow_other_org)
+
+    live = options.live if options.live is not None else out.isatty()
+    progress = Progress(rec["steps"], out, live=live)
+    limits = Limits(cell_timeout=options.cell_timeout, step_timeout=options.step_timeout)
+    ctx = StepContext(folder, run_id, rec["mode"], env, limits, engine, progress)
+    stop = threading.Event()
+    with _stop_on_signals(stop), Watchdog(options.step_timeout) as watchdog:
+        progress.refresh()
+        run_steps(plan, rec, ctx, watchdog, parallel=options.parallel, stop=stop, save=lambda: folder.write(rec))
+        interrupted = stop.is_set()
+        summary = summary_notebook(options.notebooks_dir)
+        if summary is not None and not interrupted:
+            _run_summary(ctx, summary, runs_dir, watchdog, rec, out)
+
+    record.end_attempt(rec, record.run_status(rec, interrupted), record.now_utc())
+    folder.write(rec)
+    leaks = scan_and_redact(folder.path, secrets)
+    if leaks:
+        rec = folder.read()
+        rec["secrets_found"] = [str(leak) for leak in leaks]
+        record.end_attempt(rec, record.run_status(rec, interrupted), record.now_utc())
+        folder.write(rec)
+    render.write_index(runs_dir)
+    with engine.begin() as conn:
+        runs.finish_run(conn, run_id, rec["status"], record.now_utc())
+    return _report(rec, folder, runs_dir, report)
+
+
+def _run_summary(ctx: StepContext, notebook: Path, runs_dir: Path, watchdog: Watchdog, rec: dict,
+                 out: TextIO) -> None:
+    """The summary runs last, after failed steps too: its report says what failed."""
+    outcome = run_notebook(ctx, "summary", notebook, "summary", {"run_id": ctx.run_id, "runs_dir": str(runs_dir)},
+                           watchdog, hide_code=True)
+    html = ctx.folder.html("summary")
+    rec["summary"] = {"notebook": ctx.folder.notebook("summary").name, "html": html.name if html.exists() else None,
+                      "status": SUCCEEDED if outcome.succeeded else FAILED,
+                      "duration_s": round(outcome.duration_s, 2), "error_class": outcome.error_class,
+                      "error_message": outcome.error_message}
+    print(f"summary: {rec['summary']['status']} in {outcome.duration_s:.1f} s", file=out, flush=True)
+
+
+def _report(rec: dict, folder: RunFolder, runs_dir: Path, report: TextIO) -> RunResult:
+    print(table(rec["steps"]), file=report)
+    for leak in rec["secrets_found"]:
+        print(f"secret found and redacted: {leak}", file=report)
+    target = (rec.get("summary") or {}).get("html")
+    where = folder.path / target if target else folder.path
+    print(f"Run {rec['run_id']} {rec['status']} in {rec['duration_s']:.0f} s. Report: {where}  "
+          f"(all runs: {runs_dir / render.INDEX})", file=report, flush=True)
+    code = 0 if rec["status"] == SUCCEEDED else 1
+    return RunResult(code, rec["run_id"], folder.path, rec["status"], rec)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event):
+    """SIGINT / SIGTERM stop the run: running steps are stopped and marked interrupted (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        log.warning("signal %s: stopping the run (running steps are stopped)", signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _on_failure(command: str | None, result: RunResult, out: TextIO) -> None:
+    """Run ``VMSYNC_ON_FAILURE`` through the shell with the run folder as ``$1``."""
+    if not command:
+        return
+    env = {**os.environ, "VMSYNC_RUN_ID": result.run_id or "", "VMSYNC_RUN_DIR": str(result.folder),
+           "VMSYNC_RUN_STATUS": result.message}
+    try:
+        done = subprocess.run(["/bin/sh", "-c", command, "vmsync-on-failure", str(result.folder)], env=env,
+                              timeout=ON_FAILURE_TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        print(f"VMSYNC_ON_FAILURE could not run: {exc}", file=out)
+        return
+    if done.returncode != 0:
+        print(f"VMSYNC_ON_FAILURE exited with {done.returncode}", file=out)
+

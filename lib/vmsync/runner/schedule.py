@@ -1,0 +1,151 @@
+"""Run the steps of a plan side by side, each as soon as the steps it depends on have succeeded.
+
+Up to ``parallel`` notebooks run at once, each in a thread of this process (papermill waits on its kernel
+with the GIL released). A step whose dependency failed, was skipped or was interrupted is skipped and says
+why; steps that do not depend on it carry on. The record is updated and saved by this (the runner's) thread
+alone, every time a step starts or ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from ..errors import ErrorClass
+from ..store.tables import sync_step
+from . import artifact, render
+from .execute import Limits, NotebookOutcome, execute
+from .folder import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED, RunFolder, iso
+from .kernel import kill_kernels
+from .plan import Step
+from .progress import Progress
+from .record import COUNT_KEYS, counts_of, now_utc
+from .watchdog import Watchdog
+
+log = logging.getLogger("vmsync.runner")
+
+NOT_DONE = (FAILED, SKIPPED, INTERRUPTED)
+
+
+@dataclass
+class StepContext:
+    """What every step of a run shares."""
+
+    folder: RunFolder
+    run_id: str
+    mode: str
+    env: dict[str, str]
+    limits: Limits
+    engine: Engine
+    progress: Progress
+
+    def tag(self, stem: str) -> str:
+        """The tag of the kernels of one notebook of this run (to stop them)."""
+        return f"{self.run_id}/{stem}"
+
+    def parameters(self) -> dict:
+        """What an entity notebook is given: never a credential (those reach the kernel's environment)."""
+        return {"run_id": self.run_id, "mode": self.mode}
+
+
+def run_notebook(ctx: StepContext, stem: str, source: Path, label: str, parameters: dict, watchdog: Watchdog, *,
+                 hide_code: bool = False) -> NotebookOutcome:
+    """Execute ``source`` into ``<run folder>/<stem>.ipynb``, trim it and render its HTML; never raises."""
+    output = ctx.folder.notebook(stem)
+    tag = ctx.tag(stem)
+    deadline = watchdog.watch(tag)
+    try:
+        outcome = execute(source, output, parameters, env=ctx.env, tag=tag, limits=ctx.limits,
+                          deadline=deadline, on_cell=lambda i, n: ctx.progress.cell(label, i, n))
+    except Exception as exc:  # a runner bug must not stop the other steps: the step fails, with the reason
+        log.exception("%s: the runner failed", stem)
+        outcome = NotebookOutcome(False, 0.0, ErrorClass.UNKNOWN, f"runner error: {type(exc).__name__}: {exc}")
+    finally:
+        watchdog.forget(tag)
+    if output.exists():
+        try:
+            artifact.truncate_outputs(output)
+            render.notebook_html(output, ctx.folder.html(stem), hide_code=hide_code)
+        except Exception as exc:  # the notebook itself is the record; a missing rendering is only logged
+            log.warning("%s: could not render HTML: %s", stem, exc)
+    return outcome
+
+
+def _counts_from_database(engine: Engine, run_id: str, entity: str) -> tuple[dict | None, int | None]:
+    """The counts of the step's last ``sync_step`` row, for a notebook that stopped before recording them."""
+    q = (select(sync_step).where(sync_step.c.run_id == run_id, sync_step.c.entity == entity)
+         .order_by(sync_step.c.id.desc()).limit(1))
+    with engine.connect() as conn:
+        row = conn.execute(q).mappings().first()
+    if row is None:
+        return None, None
+    return {k: row[k] for k in COUNT_KEYS}, row["api_calls"]
+
+
+def run_steps(plan: list[Step], record: dict, ctx: StepContext, watchdog: Watchdog, *, parallel: int,
+              stop: threading.Event, save: Callable[[], None]) -> None:
+    """Run every pending step of ``record`` in dependency order, up to ``parallel`` at once."""
+    steps = {s["entity"]: s for s in record["steps"]}
+    done: queue.Queue[tuple[Step, NotebookOutcome]] = queue.Queue()
+    running: dict[str, Step] = {}
+
+    def work(step: Step) -> None:
+        outcome = run_notebook(ctx, step.name, step.notebook, step.entity, ctx.parameters(), watchdog)
+        done.put((step, outcome))
+
+    def changed(entry: dict) -> None:
+        save()
+        ctx.progress.changed(entry)
+
+    while True:
+        for step in plan:
+            entry = steps[step.entity]
+            if entry["status"] != PENDING:
+                continue
+            blocked = [d for d in step.depends_on if steps[d]["status"] in NOT_DONE]
+            if blocked and not stop.is_set():  # an interrupted run leaves the rest pending, for --resume
+                entry.update(status=SKIPPED, reason=f"{', '.join(blocked)} did not succeed")
+                changed(entry)
+            elif (not stop.is_set() and len(running) < parallel
+                  and all(steps[d]["status"] == SUCCEEDED for d in step.depends_on)):
+                entry.update(status=RUNNING, started_at=iso(now_utc()), finished_at=None, duration_s=None,
+                             error_class=None, error_message=None, attempts=entry["attempts"] + 1,
+                             notebook=ctx.folder.notebook(step.name).name)
+                running[step.entity] = step
+                changed(entry)
+                threading.Thread(target=work, args=(step,), name=f"vmsync-{step.entity}", daemon=True).start()
+        if stop.is_set() and running:
+            kill_kernels(*(ctx.tag(s.name) for s in running.values()))
+        if not running:
+            return
+        try:
+            step, outcome = done.get(timeout=0.5)
+        except queue.Empty:
+            ctx.progress.refresh()
+            continue
+        del running[step.entity]
+        _finish(steps[step.entity], step, outcome, ctx, interrupted=stop.is_set())
+        changed(steps[step.entity])
+
+
+def _finish(entry: dict, step: Step, outcome: NotebookOutcome, ctx: StepContext, *, interrupted: bool) -> None:
+    counts, api_calls = counts_of(outcome.figures), (outcome.figures or {}).get("api_calls")
+    if counts is None:
+        counts, api_calls = _counts_from_database(ctx.engine, ctx.run_id, step.entity)
+    html = ctx.folder.html(step.name)
+    if outcome.succeeded:
+        status = SUCCEEDED
+    else:
+        status = INTERRUPTED if interrupted else FAILED
+    entry.update(status=status, finished_at=iso(now_utc()), duration_s=round(outcome.duration_s, 2),
+                 counts=counts, api_calls=api_calls, html=html.name if html.exists() else None,
+                 error_class=outcome.error_class, error_message=outcome.error_message)
+    if interrupted and not outcome.succeeded:
+        entry["error_message"] = "the run was interrupted while this step ran"
+

@@ -1,0 +1,107 @@
+"""Runner fixtures: one completed run of the whole suite against the tiny sandbox, shared by every test that
+only reads it, and helpers to run ``vmsync`` as a separate process (for kill -9 and lock races)."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+import sqlalchemy as sa
+
+from vmsync.runner import RunOptions, run_suite
+from vmsync.runner.environment import sandbox_environment
+from vmsync.runner.run import RunResult
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class CompletedRun:
+    result: RunResult
+    runs_dir: Path
+    db_url: str
+    db_path: Path
+    report: str
+
+
+def run_in_process(sandbox, tmp: Path, **options) -> tuple[RunResult, str]:
+    """``run_suite`` against ``sandbox``; returns the result and what it printed."""
+    out = io.StringIO()
+    options.setdefault("db_url", f"sqlite:///{tmp / 'vms.db'}")
+    options.setdefault("runs_dir", tmp / "runs")
+    options.setdefault("live", False)
+    options.setdefault("env_file", None)
+    result = run_suite(RunOptions(connection=sandbox.connection, **options), out=out, report=out)
+    return result, out.getvalue()
+
+
+def cli_environment(sandbox, tmp: Path, db_url: str) -> dict[str, str]:
+    """The environment of a ``vmsync`` process pointed at ``sandbox`` (credentials in SF_*, as in production)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "VMSYNC_"))}
+    env |= sandbox_environment(sandbox.connection)
+    env |= {"VMSYNC_DB_URL": db_url, "VMSYNC_RUNS_DIR": str(tmp / "runs")}
+    return env
+
+
+def vmsync(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    """Start ``vmsync ARGS`` as a process (stdout and stderr captured as text)."""
+    return subprocess.Popen([sys.executable, "-m", "vmsync.cli", *args], env=env, cwd=cwd, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.fixture(scope="session")
+def completed_run(sandbox, tmp_path_factory) -> CompletedRun:
+    """The whole suite, run once into a fresh database (the sandbox must be in its generated state)."""
+    tmp = tmp_path_factory.mktemp("complete")
+    sandbox.control.reset()
+    result, report = run_in_process(sandbox, tmp)
+    return CompletedRun(result, tmp / "runs", f"sqlite:///{tmp / 'vms.db'}", tmp / "vms.db", report)
+
+
+def model_snapshot(db_url: str, tables: list[str] | None = None) -> dict[str, list[tuple]]:
+    """Every model table's rows keyed by salesforce_id, bookkeeping left out and foreign keys given as the
+    parent's salesforce_id, so databases filled in a different order compare equal when their data does."""
+    from vmsync.store.tables import metadata
+
+    engine = sa.create_engine(db_url)
+    snapshot = {}
+    inspector = sa.inspect(engine)
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            if "salesforce_id" not in table.c or (tables and table.name not in tables) \
+                    or not inspector.has_table(table.name):
+                continue
+            rows = []
+            for row in conn.execute(sa.select(table)).mappings():
+                values = []
+                for column in table.c:
+                    if column.name in ("id", "created_at", "updated_at", "run_id"):
+                        continue
+                    value = row[column.name]
+                    if column.name == "deleted_at":
+                        value = value is not None
+                    elif column.foreign_keys and value is not None:
+                        parent = next(iter(column.foreign_keys)).column.table
+                        value = conn.execute(sa.select(parent.c.salesforce_id).where(parent.c.id == value)).scalar()
+                    values.append((column.name, value))
+                rows.append(tuple(values))
+            snapshot[table.name] = sorted(rows, key=repr)
+    engine.dispose()
+    return snapshot
+
+
+def make_notebook(path: Path, *sources: str, parameters: str = "run_id = None\nmode = 'incremental'") -> Path:
+    """A small notebook: a ``parameters`` cell, then one code cell per source."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = nbformat.v4.new_code_cell(parameters)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell] + [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, str(path))
+    return path

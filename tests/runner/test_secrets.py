@@ -1,0 +1,56 @@
+"""Secrets in the run folder: found in every form they take in a file, redacted, and the run failed."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from vmsync.runner.secrets import scan_and_redact
+
+from .conftest import make_notebook, run_in_process
+
+SESSION = "00D000000000001!AQ" + "x7Yz_-" * 10
+
+
+def test_secrets_are_found_raw_json_escaped_and_html_escaped_and_redacted(tmp_path):
+    secret = 'pa"ss<w>rd&1'
+    (tmp_path / "a.ipynb").write_text(json.dumps({"text": f"password {secret}", "s": SESSION}))
+    (tmp_path / "a.html").write_text(f"<pre>{html.escape(secret)}</pre><pre>{secret}</pre>")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "clean.txt").write_text("nothing to see; 00D is not a session")
+    (tmp_path / "short.txt").write_text("abc abc")
+
+    leaks = scan_and_redact(tmp_path, [secret, "abc", ""])
+
+    assert sorted(map(str, leaks)) == ["a.html: 2 x configured secret", "a.ipynb: 1 x Salesforce session id",
+                                       "a.ipynb: 1 x configured secret"]
+    for path in tmp_path.rglob("*.*"):
+        text = path.read_text()
+        assert secret not in text and json.dumps(secret)[1:-1] not in text and html.escape(secret) not in text
+        assert SESSION not in text
+    assert json.loads((tmp_path / "a.ipynb").read_text()) == {"text": "password ***", "s": "***"}
+    assert (tmp_path / "short.txt").read_text() == "abc abc", "values too short to scan are left alone"
+    assert scan_and_redact(tmp_path, [secret]) == []
+
+
+def test_a_notebook_that_prints_credentials_fails_the_run_and_is_redacted(sandbox, tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    make_notebook(notebooks / "schools.ipynb",
+                  "import os\nprint('password:', os.environ['SF_PASSWORD'])",
+                  "from vmsync.config import load_settings\nfrom vmsync.salesforce import connect\n"
+                  "print('session:', connect(load_settings()).sf.session_id)")
+    result, report = run_in_process(sandbox, tmp_path, only=["schools"], notebooks_dir=notebooks)
+
+    assert result.exit_code == 1, report
+    assert result.record["status"] == "failed"
+    assert result.record["steps"][0]["status"] == "succeeded", "the step did run; the leak fails the run"
+    found = "\n".join(result.record["secrets_found"])
+    assert "01-schools.ipynb: 1 x configured secret" in found
+    assert "01-schools.ipynb: 1 x Salesforce session id" in found and "01-schools.html" in found
+    assert "secret found and redacted" in report
+    password = sandbox.connection["password"]
+    for path in (tmp_path / "runs").rglob("*"):
+        if path.is_file():
+            assert password not in path.read_text() and sandbox.connection["org_id"][:15] + "!" not in path.read_text()
+    assert "password: ***" in (result.folder / "01-schools.ipynb").read_text()

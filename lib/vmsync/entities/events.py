@@ -296,7 +296,8 @@ ENTITY = Entity(
             map=map_session,
             tables=(
                 Table("event"),
-                Table("event_district", kind="owned", parent_column="event_id", parent_table="event"),
+                Table("event_district", kind="owned", parent_column="event_id", parent_table="event",
+                      scope={"source": ("district_field", "parent_account", "school")}),
                 Table("skill", kind="lookup"),
                 Table("event_skill", kind="owned", parent_column="event_id", parent_table="event"),
             ),

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from .spec import Reject
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BLOCK_TAG_RE = re.compile(r"(?i)<\s*/?\s*(?:p|div|br|li|ul|ol|tr|td|th|table|h[1-6]|blockquote|hr)\b[^>]*>")
 _TAG_RE = re.compile(r"<[^>]+>")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -140,11 +141,11 @@ def split_multi(value: object, sep: str = ";") -> list[str]:
 
 
 def html_to_text(value: object) -> str | None:
-    """Text from HTML: tags dropped, entities decoded, white space collapsed."""
+    """Text from HTML: block tags become spaces, inline tags vanish, entities decoded, white space collapsed."""
     s = text(value)
     if s is None:
         return None
-    return text(_SPACE_RE.sub(" ", html.unescape(_TAG_RE.sub(" ", s))))
+    return text(_SPACE_RE.sub(" ", html.unescape(_TAG_RE.sub("", _BLOCK_TAG_RE.sub(" ", s)))))
 
 
 def pick(value: object, choices: dict[str, str], field: str, *, default: str | None = None) -> str | None:

@@ -72,7 +72,8 @@ class Table:
     kind ``owned``: rows that belong to a parent row of this entity through ``parent_column`` and are replaced
     as a set whenever the parent is written (a contact's emails);
     kind ``lookup``: shared rows only ever added (skills).
-    ``scope`` narrows which existing rows of a ``record`` table are this entity's (``{"type": "volunteer"}``).
+    ``scope`` narrows which existing rows of a ``record`` or ``owned`` table are this stream's (``{"type":
+    "volunteer"}``; derived rows of an owned table stay out of it).
     """
 
     name: str
@@ -80,6 +81,10 @@ class Table:
     parent_column: str | None = None
     parent_table: str | None = None
     scope: dict = field(default_factory=dict)
+
+    def in_scope(self, table) -> list:
+        """SQL conditions selecting this stream's rows of ``table`` (a tuple value means any of them)."""
+        return [table.c[k].in_(v) if isinstance(v, tuple) else table.c[k] == v for k, v in self.scope.items()]
 
 
 ISSUE = "sync_issue"  # a mapping may return (ISSUE, {"code", "field", "message"}) rows: warnings, record kept

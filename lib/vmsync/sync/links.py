@@ -58,6 +58,8 @@ class Lookup:
                 q = (select(table.c[by], table.c[take], table.c.deleted_at).where(table.c[by].in_(part))
                      .order_by(table.c.id))
                 for key, target, deleted_at in self.conn.execute(q):
+                    if target is None:  # a row that has nothing to give (a case whose contact is unknown)
+                        continue
                     current = known.get(key)
                     if current is None or (current.deleted and deleted_at is None):
                         known[key] = Found(target, deleted_at is not None)
@@ -75,7 +77,8 @@ class Lookup:
 
 
 def state(value: Ref | FirstOf | OneOf, lookup: Lookup, produced: set[tuple[str, str]]) -> str:
-    """``ok`` when a parent is there (or being written on this page), else ``deleted`` or ``missing``."""
+    """``ok`` when a parent is there (or being written on this page); ``deleted`` when every way to it leads
+    to a deleted row; else ``missing`` (it may still arrive)."""
     states = []
     for ref in refs_of(value):
         if ref.by == "salesforce_id" and ref.take == "id" and (ref.table, ref.key) in produced:
@@ -84,7 +87,7 @@ def state(value: Ref | FirstOf | OneOf, lookup: Lookup, produced: set[tuple[str,
         if hit is not None and not hit.deleted:
             return "ok"
         states.append("deleted" if hit is not None else "missing")
-    return "deleted" if "deleted" in states else "missing"
+    return "deleted" if all(s == "deleted" for s in states) else "missing"
 
 
 def assign(row: dict, column: str, value: Ref | FirstOf | OneOf, lookup: Lookup) -> None:

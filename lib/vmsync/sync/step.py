@@ -202,7 +202,9 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
                 _finish(tx, params.dry_run)
         with conn.begin() as tx:
             if full and seen:
-                counts.deleted += writer.mark_deleted(conn, seen.missing(stream))
+                # not returned by a full extract: purged, or no longer matching the filter; the raw row is left
+                # as it is, since another stream may read the same record
+                counts.deleted += writer.mark_deleted(conn, seen.missing(stream), in_salesforce=False)
             elif not full:
                 counts.deleted += _apply_deletes(conn, client, writer, stream, since, now)
             counts.healed += _retry_open_issues(conn, spec, stream, writer)
@@ -287,7 +289,7 @@ class _SeenIds:
         table: Table = t.metadata.tables[spec.name]
         q = select(table.c.salesforce_id).where(
             table.c.deleted_at.is_(None), table.c.salesforce_id.not_in(select(self.table.c.id)),
-            *[table.c[k] == v for k, v in spec.scope.items()])
+            *spec.in_scope(table))
         return list(self.conn.execute(q).scalars())
 
     def drop(self) -> None:

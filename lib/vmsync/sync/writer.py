@@ -226,14 +226,16 @@ class PageWriter:
                          .values(deleted_at=self.now, updated_at=self.now, run_id=self.run_id))
 
     def _retire_children(self, conn: Connection, spec: Table, parent_keys: list[str], keep=frozenset()) -> None:
-        """Mark the live rows owned by these parents deleted, but for those in ``keep``."""
+        """Mark the live rows owned by these parents deleted, but for those in ``keep`` (and outside ``scope``:
+        rows of the same table that another process owns, such as derived ones)."""
         table = t.metadata.tables[spec.name]
         parent = t.metadata.tables[spec.parent_table]
         for part in chunks(parent_keys):
             parent_ids = select(parent.c.id).where(parent.c.salesforce_id.in_(part)).scalar_subquery()
             stale = conn.execute(
                 select(table.c.salesforce_id).where(
-                    table.c[spec.parent_column].in_(parent_ids), table.c.deleted_at.is_(None))
+                    table.c[spec.parent_column].in_(parent_ids), table.c.deleted_at.is_(None),
+                    *spec.in_scope(table))
             ).scalars().all()
             self._retire(conn, table, [k for k in stale if k not in keep])
 
@@ -253,7 +255,7 @@ class PageWriter:
             retired[spec.name] = [k for part in chunks(salesforce_ids) for k in conn.execute(
                 select(table.c.salesforce_id).where(
                     table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None),
-                    *[table.c[c] == v for c, v in spec.scope.items()])).scalars()]
+                    *spec.in_scope(table))).scalars()]
             self._retire(conn, table, retired[spec.name])
         for spec in self.stream.tables:
             if spec.kind == "owned":

@@ -232,7 +232,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             reason = HTTPStatus(status).phrase
         except ValueError:
             reason = "Status"
-        lines = [f"HTTP/1.1 {status} {reason}", f"Date: {formatdate(usegmt=True)}",
+        now = self.server.org.clock.now().timestamp()  # the org's clock, frozen or moved as tests set it
+        lines = [f"HTTP/1.1 {status} {reason}", f"Date: {formatdate(now, usegmt=True)}",
                  f"Server: {self.server_version}"]
         if response.content_type:
             lines.append(f"Content-Type: {response.content_type}")

@@ -32,7 +32,8 @@ class LevelSheet:
     def write(self, conn: Connection, run_id: str, now: datetime) -> PageCounts:
         """Set ``school.level`` where it differs; Ids of no synced school become issues."""
         school = t.metadata.tables["school"]
-        live = dict(conn.execute(select(school.c.salesforce_id, school.c.id).where(school.c.deleted_at.is_(None))))
+        live = dict(conn.execute(select(school.c.salesforce_id, school.c.id)
+                                 .where(school.c.deleted_at.is_(None))).all())
         by_15 = {sf_id[:15]: school_id for sf_id, school_id in live.items()}
         counts = PageCounts(extracted=self.rows)
         for sf_id, (level, row) in self.levels.items():

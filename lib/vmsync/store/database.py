@@ -38,18 +38,25 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
+def register_raw_tables() -> None:
+    """Define the raw mirror table of every object an entity reads (with the union of their fields)."""
+    from ..entities import ENTITIES
+    from .tables import raw_table
+
+    for entity in ENTITIES.values():
+        for stream in entity.streams:
+            raw_table(stream.object, stream.fields)
+
+
 def create_schema(engine: Engine) -> None:
     """Create every vmsync table that does not exist, and add the nullable columns an older one lacks.
 
     New columns appear when an entity starts selecting another field of an object whose raw mirror already
     exists; adding them is the only migration vmsync does by itself.
     """
-    from ..entities import ENTITIES
-    from .tables import metadata, raw_table
+    from .tables import metadata
 
-    for entity in ENTITIES.values():
-        for stream in entity.streams:
-            raw_table(stream.object, stream.fields)
+    register_raw_tables()
     metadata.create_all(engine)
     existing = inspect(engine)
     with engine.begin() as conn:

@@ -135,3 +135,18 @@ def test_mapping_bug_costs_one_record(engine, monkeypatch):
         counts = w.write(conn, [rec("001A", Name="A"), rec("001B", Name="B")])
     assert counts.rejected == 1
     assert open_issues(engine) == [("001B", "rejected", "MAPPING_ERROR", "")]
+
+
+def test_a_volunteer_who_becomes_a_teacher_leaves_what_only_volunteers_have(engine):
+    with engine.begin() as conn:
+        writer("volunteers", "volunteers").write(conn, [volunteer(
+            "003V1", MailingCity="Kansas City", MailingStreet="1 Main St", Volunteer_Skills__c="Python",
+            Email="anna@example.org")])
+    (contact_id,) = rows(engine, "contact", "id")[0]
+    with engine.begin() as conn:
+        writer("teachers", "teachers", "r2").write(conn, [rec("003V1", 5, LastName="Smith", FirstName="Anna",
+                                                              Email="anna@example.org")])
+    assert rows(engine, "contact", "id", "type", "deleted_at") == [(contact_id, "teacher", None)]
+    for table in ("volunteer", "volunteer_skill", "address"):
+        assert all(gone is not None for (gone,) in rows(engine, table, "deleted_at")), table
+    assert [gone for (gone,) in rows(engine, "email", "deleted_at")] == [None]

@@ -9,6 +9,13 @@ from __future__ import annotations
 from .normalize import boolean, email, phone, required, smart_title, text, to_date, to_utc
 from .spec import ISSUE, Ref, Reject
 
+# The Contact fields every kind of contact selects (contact_row reads them).
+CONTACT_FIELDS = (
+    "AccountId FirstName LastName MiddleName Email Phone Gender__c Birthdate:date Racial_Ethnic_Background__c "
+    "Description DoNotCall:bool npsp__Do_Not_Contact__c:bool HasOptedOutOfEmail:bool "
+    "EmailBouncedDate:datetime Last_Email_Message__c:date Age_Group__c Contact_Type__c LastModifiedDate:datetime "
+)
+
 GENDER = {
     "male": "male", "female": "female", "non-binary": "non_binary", "nonbinary": "non_binary",
     "non binary": "non_binary", "genderfluid": "genderfluid", "agender": "agender", "transgender": "transgender",

@@ -9,10 +9,9 @@ Salesforce Id and wait for them when not synced yet; a contact that becomes a st
 
 from __future__ import annotations
 
-from .contacts import contact_row, emails, phones
+from .contacts import CONTACT_FIELDS, contact_row, emails, phones
 from .normalize import number, text
 from .spec import ISSUE, Entity, Ref, Reject, Stream, Table, fields
-from .volunteers import CONTACT_FIELDS
 
 STUDENT_EMAILS, STUDENT_EMAIL_PREFERENCE = (("Email", "personal"),), {None: ("Email",)}
 STUDENT_PHONES, STUDENT_PHONE_PREFERENCE = (("Phone", "personal"),), {None: ("Phone",)}

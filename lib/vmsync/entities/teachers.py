@@ -8,10 +8,9 @@ becomes a teacher keeps its ``contact`` row and leaves its volunteer or student 
 
 from __future__ import annotations
 
-from .contacts import contact_row, emails, phones
+from .contacts import CONTACT_FIELDS, contact_row, emails, phones
 from .normalize import text, to_date
 from .spec import Entity, Ref, Stream, Table, fields
-from .volunteers import CONTACT_FIELDS
 
 # A teacher has one email and one phone, as in the VMS import: Email and Phone, professional and primary.
 TEACHER_EMAILS, TEACHER_EMAIL_PREFERENCE = (("Email", "professional"),), {None: ("Email",)}

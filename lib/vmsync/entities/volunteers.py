@@ -7,9 +7,9 @@ primary of each kind; the skills multi-select split on ';'; the primary affiliat
 
 from __future__ import annotations
 
-from .contacts import contact_row, emails, phones
+from .contacts import CONTACT_FIELDS, contact_row, emails, phones
 from .normalize import count, skill_name, split_multi, text, to_date
-from .spec import ISSUE, Entity, Ref, Stream, Table, fields
+from .spec import ISSUE, Entity, OneOf, Ref, Stream, Table, fields
 
 EDUCATION = {
     "high school diploma or ged": "HIGH_SCHOOL", "high school": "HIGH_SCHOOL", "ged": "HIGH_SCHOOL",
@@ -86,8 +86,10 @@ def map_volunteer(r: dict) -> list[tuple[str, dict]]:
         "salesforce_id": sf_id,
         "contact_id": Ref("contact", sf_id),
         "primary_affiliation_salesforce_id": affiliation,
-        "organization_id": Ref("organization", affiliation, "npsp__Primary_Affiliation__c", required=False)
-        if affiliation else None,
+        "organization_id": OneOf({"organization_id": Ref("organization", affiliation),
+                                  "school_id": Ref("school", affiliation)},
+                                 "npsp__Primary_Affiliation__c", required=False) if affiliation else None,
+        "school_id": None,
         "title": text(r.get("Title")),
         "department": text(r.get("Department")),
         "education": level,
@@ -124,12 +126,6 @@ VOLUNTEER_PHONES = (("npe01__WorkPhone__c", "professional"), ("Phone", "professi
                     ("HomePhone", "personal"), ("MobilePhone", "personal"))
 VOLUNTEER_PHONE_PREFERENCE = {"work": ("npe01__WorkPhone__c", "Phone"), "home": ("HomePhone",),
                               "mobile": ("MobilePhone",), None: ("Phone",)}
-
-CONTACT_FIELDS = (
-    "AccountId FirstName LastName MiddleName Email Phone Gender__c Birthdate:date Racial_Ethnic_Background__c "
-    "Description DoNotCall:bool npsp__Do_Not_Contact__c:bool HasOptedOutOfEmail:bool "
-    "EmailBouncedDate:datetime Last_Email_Message__c:date Age_Group__c Contact_Type__c LastModifiedDate:datetime "
-)
 
 ENTITY = Entity(
     name="volunteers",

@@ -29,7 +29,7 @@ class StepParams:
     page_size: int = 2000
     dry_run: bool = False
     api: str = "auto"
-    bulk_threshold: int = 20000
+    bulk_threshold: int = 200_000
     allow_other_org: bool = False
 
     def __post_init__(self) -> None:

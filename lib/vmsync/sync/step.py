@@ -29,6 +29,8 @@ from .params import StepParams
 from .prefetch import prefetched
 from .writer import PageCounts, PageWriter, chunks
 
+BULK_PAGE = 10_000  # records per Bulk 2.0 result page: two pages in memory at most (one prefetched)
+
 
 @dataclass
 class StreamResult:
@@ -230,7 +232,7 @@ def _pages(client, stream: Stream, soql: str, full: bool, params: StepParams):
     use_bulk = params.api == "bulk" or (params.api == "auto" and full and
                                         client.count(_count_soql(stream)) >= params.bulk_threshold)
     if use_bulk:
-        return client.bulk_pages(soql, include_deleted=True)
+        return client.bulk_pages(soql, include_deleted=True, max_records=BULK_PAGE)
     return client.query_pages(soql, include_deleted=True, page_size=params.page_size)
 
 

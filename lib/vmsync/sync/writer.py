@@ -216,8 +216,26 @@ class PageWriter:
         for spec in self.stream.tables:
             if spec.kind == "owned":
                 self._retire_children(conn, spec, record_ids, keep=set(written.get(spec.name, [])))
-        for name in self.stream.supersedes:
-            self._retire(conn, t.metadata.tables[name], record_ids)
+        if self.stream.supersedes:
+            self._supersede(conn, record_ids)
+
+    def _supersede(self, conn: Connection, record_ids: list[str]) -> None:
+        """Records that arrived here left the kinds this stream supersedes: retire what those kinds' streams
+        wrote for them (their part, and the rows it owns) that this stream does not write itself."""
+        from ..entities import ENTITIES
+
+        mine = {spec.name for spec in self.stream.tables}
+        for entity in ENTITIES.values():
+            for stream in entity.streams:
+                if not any(s.kind == "record" and s.name in self.stream.supersedes for s in stream.tables):
+                    continue
+                for spec in stream.tables:
+                    if spec.name in mine:
+                        continue
+                    if spec.kind == "owned":
+                        self._retire_children(conn, spec, record_ids)
+                    elif spec.kind == "record":
+                        self._retire(conn, t.metadata.tables[spec.name], record_ids)
 
     def _retire(self, conn: Connection, table, salesforce_ids: list[str]) -> None:
         """Mark the live rows with these ``salesforce_id``s deleted."""

@@ -39,6 +39,7 @@ volunteer = model_table(
     Column("primary_affiliation_salesforce_id", String(18),
            comment='npsp__Primary_Affiliation__c as Salesforce gave it (an Account Id)'),
     Column("organization_id", Integer, fk("organization"), comment='that Account as a synced organization'),
+    Column("school_id", Integer, fk("school"), comment="that Account as a synced school (a volunteer from a school)"),
     Column("title", String(255), comment='Title'),
     Column("department", String(255), comment='Department'),
     Column("education", String(40),

@@ -104,8 +104,14 @@ class Districts:
         self.by_key: dict[str, list[int]] = defaultdict(list)
         for district_id, key in rows:
             self.by_key[key].append(district_id)
+        self._found: dict[str | None, Match] = {}
 
     def find(self, name: str | None) -> Match:
+        if name not in self._found:
+            self._found[name] = self._find(name)
+        return self._found[name]
+
+    def _find(self, name: str | None) -> Match:
         for candidate in (name, acronym(name)):
             if not candidate or not name_key(candidate):
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof"})
 COMPANY_SUFFIXES = frozenset({"inc", "llc", "company", "corp", "co", "ltd", "incorporated", "corporation",
@@ -18,6 +19,7 @@ _DROPPED = re.compile(r"[.,'\u2019`]")
 _SPACED = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=1 << 16)  # a report repeats the same names, schools and companies on thousands of rows
 def fold(value: str | None) -> str:
     """``value`` lower-cased, without accents or punctuation, words separated by one space."""
     if not value:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -102,21 +102,22 @@ class ReportRow:
 
     def values(self) -> dict:
         """The row's values as JSON-ready data (what ``pathful_report_row.values`` holds)."""
-        data = asdict(self)
-        del data["number"]
+        data = {name: getattr(self, name) for name in VALUE_FIELDS}
         data["start"] = self.start.isoformat() if self.start else None
         return data
 
     @classmethod
     def from_values(cls, number: int, data: dict) -> ReportRow:
-        known = {f.name for f in fields(cls)} - {"number"}
-        row = cls(number=number, **{k: v for k, v in data.items() if k in known})
+        row = cls(number=number, **{k: v for k, v in data.items() if k in VALUE_FIELDS})
         row.start = datetime.fromisoformat(row.start) if row.start else None
         return row
 
     def key(self) -> str:
         """A key for the row made of what it says: identical rows share it, rows that differ do not."""
         return hashlib.sha1(json.dumps(self.values(), sort_keys=True).encode()).hexdigest()[:20]
+
+
+VALUE_FIELDS = tuple(f.name for f in fields(ReportRow) if f.name != "number")
 
 
 @dataclass
@@ -165,8 +166,8 @@ class Session:
 
     def digest(self) -> str:
         """What the report says about the session, as a digest: equal digests, nothing changed."""
-        people = [asdict(p) | {"rows": None} for group in (self.educators, self.presenters)
-                  for _, p in sorted(group.items())]
+        people = [(p.role, p.name, p.key, p.user_id, p.school, p.organization, p.attended, p.registered_students,
+                   p.attended_students) for group in (self.educators, self.presenters) for _, p in sorted(group.items())]
         data = [self.title, self.start.isoformat() if self.start else None, self.status_text, self.duration,
                 self.career_cluster, self.registered_students, self.attended_students, self.attended_educators,
                 self.school, self.district, people]

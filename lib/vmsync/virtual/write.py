@@ -99,6 +99,7 @@ class SessionWriter:
         self.conn, self.directory, self.run_id, self.now = conn, directory, run_id, now
         self.tables = t.metadata.tables
         self.stamp = {"created_at": now, "updated_at": now, "deleted_at": None, "run_id": run_id}
+        self._schools: dict[tuple, Match] = {}
 
     # --- the raw layer -----------------------------------------------------------------------------------
 
@@ -108,8 +109,9 @@ class SessionWriter:
         rows = {}
         for sid, s in report.sessions.items():
             for row in s.rows:
-                rows.setdefault((sid, row.key()), {
-                    "session_id": sid, "row_key": row.key(), "row_number": row.number, "source": report.name,
+                key = row.key()
+                rows.setdefault((sid, key), {
+                    "session_id": sid, "row_key": key, "row_number": row.number, "source": report.name,
                     "values": row.values(), "run_id": self.run_id, "synced_at": self.now})
         upsert(self.conn, raw, list(rows.values()), key=("session_id", "row_key"), keep=())
         sids = list(report.sessions)
@@ -192,9 +194,12 @@ class SessionWriter:
         return out
 
     def _school(self, name: str | None, district: str | None) -> Match:
-        district_match = self.directory.districts.find(district) if district else None
-        prefer = district_match.id if district_match and district_match.outcome == MATCHED else None
-        return self.directory.schools.find(name, prefer)
+        """The school a name means, preferring one in the district named with it (remembered per pair)."""
+        if (name, district) not in self._schools:
+            found = self.directory.districts.find(district) if district else None
+            prefer = found.id if found and found.outcome == MATCHED else None
+            self._schools[(name, district)] = self.directory.schools.find(name, prefer)
+        return self._schools[(name, district)]
 
     def _people(self, sessions: dict[str, Session]) -> dict[tuple[str, str, str], Match]:
         """Each educator's teacher and each presenter's volunteer: by Pathful user (User Report), then by name,

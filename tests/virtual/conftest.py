@@ -3,6 +3,8 @@ from the tiny sandbox org, the org's generated Pathful session report, and ``run
 
 from __future__ import annotations
 
+import http.server
+import threading
 import uuid
 from datetime import UTC, datetime
 
@@ -13,6 +15,7 @@ from vmsync.config import load_settings
 from vmsync.salesforce import connect
 from vmsync.sandbox.generate import prepare
 from vmsync.sandbox.pathful import build_report
+from vmsync.sandbox.tls import ensure_certificates
 from vmsync.store import tables as t
 from vmsync.store.database import create_schema, open_engine
 from vmsync.sync.params import StepParams
@@ -110,3 +113,30 @@ def snapshot(engine, *tables: str) -> dict[str, list[tuple]]:
             table = t.metadata.tables[name]
             out[name] = [tuple(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key.columns))]
     return out
+
+
+@pytest.fixture
+def https(tmp_path):
+    """A local HTTPS server (127.0.0.1) of this test's own: ``(base URL, CA bundle, routes)``."""
+    certificates = ensure_certificates(tmp_path / "tls")
+    routes: dict[str, tuple[int, str, bytes]] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, kind, body = routes.get(self.path, (404, "text/plain", b"not found"))
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = certificates.server_context().wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", str(certificates.ca_cert), routes
+    server.shutdown()
+    server.server_close()

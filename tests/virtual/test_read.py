@@ -6,15 +6,12 @@ These need no database: a report is read and validated before anything is writte
 from __future__ import annotations
 
 import csv
-import http.server
 import io
-import threading
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from vmsync.sandbox.tls import ensure_certificates
 from vmsync.virtual import cells
 from vmsync.virtual.columns import SESSION_REPORT, locate
 from vmsync.virtual.match import People
@@ -226,33 +223,6 @@ def test_unreadable_and_implausible_values_all_reported_at_once(tmp_path):
 
 
 # --- an https:// source ----------------------------------------------------------------------------------------
-
-@pytest.fixture
-def https(tmp_path):
-    """A local HTTPS server (127.0.0.1) of this test's own: ``(base URL, CA bundle, routes)``."""
-    certificates = ensure_certificates(tmp_path / "tls")
-    routes: dict[str, tuple[int, str, bytes]] = {}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            status, kind, body = routes.get(self.path, (404, "text/plain", b"not found"))
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.socket = certificates.server_context().wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}", str(certificates.ca_cert), routes
-    server.shutdown()
-    server.server_close()
-
 
 def test_a_published_sheet_is_read_from_its_https_url(https, tmp_path):
     base, ca, routes = https

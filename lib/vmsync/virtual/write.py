@@ -235,10 +235,11 @@ class SessionWriter:
         status = s.status
         missing = False
 
-        def note(match: Match, kind: str, column: str, name: str, row: int, key: str | None = None) -> int | None:
+        def note(match: Match, kind: str, column: str, name: str, row: int, person: str | None = None):
+            """The link's id (None when unmatched, which is then noted: one issue per name)."""
             nonlocal missing
             missing |= match.outcome != MATCHED
-            unmatched.add(match, kind, column, name, key or fold(name), sid, where(source, row, column))
+            unmatched.add(match, kind, column, name, person or fold(name), sid, where(source, row, column))
             return match.id
 
         first = s.first_row

@@ -1,5 +1,6 @@
-"""Fixtures for the virtual-sessions step: a VMS database (SQLite, or PostgreSQL in a schema of its own) synced
-from the tiny sandbox org, the org's generated Pathful session report, and ``run`` to import a report."""
+"""Fixtures for the virtual-sessions step: a VMS database (SQLite, or PostgreSQL in a schema of its own)
+synced from the tiny sandbox org, the org's generated Pathful session report, and ``run`` to import a
+report."""
 
 from __future__ import annotations
 
@@ -58,14 +59,16 @@ def settings(clean_sandbox, db_url):
     c = clean_sandbox.connection
     return load_settings(environ={
         "SF_USERNAME": c["username"], "SF_PASSWORD": c["password"], "SF_SECURITY_TOKEN": c["security_token"],
-        "SF_LOGIN_URL": c["login_url"], "SF_CA_BUNDLE": c["ca_bundle"], "VMSYNC_DB_URL": db_url}, env_file=None)
+        "SF_LOGIN_URL": c["login_url"], "SF_CA_BUNDLE": c["ca_bundle"], "VMSYNC_DB_URL": db_url},
+        env_file=None)
 
 
 @pytest.fixture
 def sync(settings):
     """``sync(entity, run_id)``: one Salesforce step against the sandbox, as a notebook runs it."""
     client = connect(settings)
-    return lambda entity, run_id, **kw: run_step(entity, StepParams(run_id=run_id, **kw), settings, client=client)
+    return lambda entity, run_id, **kw: run_step(entity, StepParams(run_id=run_id, **kw), settings,
+                                                 client=client)
 
 
 @pytest.fixture
@@ -111,7 +114,8 @@ def snapshot(engine, *tables: str) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
         for name in tables:
             table = t.metadata.tables[name]
-            out[name] = [tuple(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key.columns))]
+            rows = conn.execute(sa.select(table).order_by(*table.primary_key.columns))
+            out[name] = [tuple(r) for r in rows]
     return out
 
 

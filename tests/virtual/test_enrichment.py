@@ -30,8 +30,10 @@ def a_teacher_with_email(engine):
     with engine.connect() as conn:
         return conn.execute(
             select(teacher.c.id, email.c.email, contact.c.last_name)
-            .join(contact, contact.c.id == teacher.c.contact_id).join(email, email.c.contact_id == contact.c.id)
-            .where(teacher.c.deleted_at.is_(None), email.c.deleted_at.is_(None)).order_by(teacher.c.id).limit(1)
+            .join(contact, contact.c.id == teacher.c.contact_id)
+            .join(email, email.c.contact_id == contact.c.id)
+            .where(teacher.c.deleted_at.is_(None), email.c.deleted_at.is_(None))
+            .order_by(teacher.c.id).limit(1)
         ).one()
 
 
@@ -51,14 +53,14 @@ def test_user_report_links_pathful_users_and_their_session_rows(synced, engine, 
     users = workbook(tmp_path / "User Report.xlsx", USER_HEADER, [
         [5550001, "Educator", "Someone Else Entirely", f"  {teacher.email.upper()} ", None, "nan", None,
          datetime(2024, 8, 20), "2026-10-01 08:15:00", 12],
-        [5550002, "professional", f"{volunteer.first_name} {volunteer.last_name}", None, None, None, "Acme", None,
-         None, None],
+        [5550002, "professional", f"{volunteer.first_name} {volunteer.last_name}", None, None, None, "Acme",
+         None, None, None],
         [5550003, "Student", "Kid", None, None, None, None, None, None, None],
         [None, "Educator", "No Id", None, None, None, None, None, None, None],
     ])
     sessions = workbook(tmp_path / "Session Report.xlsx", SESSION_HEADER, [
-        [777001, "Career Talk", datetime(2026, 3, 3, 10), "Completed", 60, 5550001, "Educator", "Nickname Only",
-         "PREP-KC", 1],
+        [777001, "Career Talk", datetime(2026, 3, 3, 10), "Completed", 60, 5550001, "Educator",
+         "Nickname Only", "PREP-KC", 1],
     ])
 
     result = run(sessions, user_report=str(users))

@@ -172,7 +172,8 @@ def test_unmatched_people_appear_once_and_link_when_the_teacher_is_synced(synced
     mine = [i for i in open_issues(engine) if i[0] == record]
     assert mine == [(record, "TEACHER_UNMATCHED", 3)]
 
-    clean_sandbox.client().Contact.create({"FirstName": first, "LastName": last, "Contact_Type__c": "Teacher"})
+    new_teacher = {"FirstName": first, "LastName": last, "Contact_Type__c": "Teacher"}
+    clean_sandbox.client().Contact.create(new_teacher)
     sync("teachers", "sf-2")
     # the session is before the cutoff, so not read from the file: it is mapped again from the stored rows
     result = run(report_xlsx, run_id="v-9", mode="custom", cutoff="2026-11-19")
@@ -230,9 +231,9 @@ def test_a_published_sheet_is_imported_from_its_url(synced, run, engine, generat
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-@pytest.mark.xfail(strict=True, reason="the events step's full run retires every live event it did not extract, "
-                                       "Pathful ones included, until its event table is scoped to Salesforce "
-                                       "sessions (asked of the events entity)")
+@pytest.mark.xfail(strict=True, reason="the events step's full run retires every live event it did not "
+                                       "extract, Pathful ones included, until its event table is scoped to "
+                                       "Salesforce sessions (asked of the events entity)")
 def test_a_full_salesforce_events_run_leaves_pathful_events_alone(synced, sync, report_xlsx, run, engine):
     run(report_xlsx)
     pathful = set(events(engine))

@@ -1,4 +1,5 @@
-"""Reading session reports: cells, names, headers, modes, and every bad input refused with file, row and column.
+"""Reading session reports: cells, names, headers, modes, and every bad input refused with file, row and
+column.
 
 These need no database: a report is read and validated before anything is written.
 """
@@ -22,16 +23,16 @@ from vmsync.virtual.source import SourceError, open_source
 
 CHICAGO = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
-HEADER = ["Session ID", "Title", "Date", "Status", "Duration", "User Auth Id", "SignUp Role", "Name", "School",
-          "District or Company", "Partner", "Registered Student Count", "Attended Student Count",
+HEADER = ["Session ID", "Title", "Date", "Status", "Duration", "User Auth Id", "SignUp Role", "Name",
+          "School", "District or Company", "Partner", "Registered Student Count", "Attended Student Count",
           "Attended Educator Count", "Career Cluster"]
 
 
-def row(sid="1001", title="Career Talk", when="2026-01-15 10:00:00", status="Completed", duration="60", user="",
-        role="Educator", name="Jane Educator", school="", district="", partner="PREP-KC", registered="",
-        attended="", aec="1", cluster=""):
-    return [sid, title, when, status, duration, user, role, name, school, district, partner, registered, attended,
-            aec, cluster]
+def row(sid="1001", title="Career Talk", when="2026-01-15 10:00:00", status="Completed", duration="60",
+        user="", role="Educator", name="Jane Educator", school="", district="", partner="PREP-KC",
+        registered="", attended="", aec="1", cluster=""):
+    return [sid, title, when, status, duration, user, role, name, school, district, partner, registered,
+            attended, aec, cluster]
 
 
 def csv_bytes(rows, header=HEADER) -> bytes:
@@ -70,19 +71,20 @@ def refused(path, **kw) -> str:
 # --- cells and names ---------------------------------------------------------------------------------------
 
 def test_ids_are_text_and_blanks_are_null():
-    assert [cells.identifier(v) for v in (12345, 12345.0, "12345.0", " 012345 ", "sess-001", "", None, "nan")] \
-        == ["12345", "12345", "12345", "012345", "sess-001", None, None, None]
-    assert [cells.text(v) for v in ("  x ", "NaN", "None", "", float("nan"), 3.5)] == ["x", None, None, None, None,
-                                                                                      "3.5"]
-    assert [cells.whole(v) for v in ("12", "12.0", 7, 7.0, "n/a", "NA", "", None)] == [12, 12, 7, 7, None, None,
-                                                                                      None, None]
+    ids = (12345, 12345.0, "12345.0", " 012345 ", "sess-001", "", None, "nan")
+    assert [cells.identifier(v) for v in ids] == ["12345"] * 3 + ["012345", "sess-001", None, None, None]
+    texts = ("  x ", "NaN", "None", "", float("nan"), 3.5)
+    assert [cells.text(v) for v in texts] == ["x", None, None, None, None, "3.5"]
+    counts = ("12", "12.0", 7, 7.0, "n/a", "NA", "", None)
+    assert [cells.whole(v) for v in counts] == [12, 12, 7, 7, None, None, None, None]
     for bad in ("-3", "ten", 2.5, "1e3"):
         with pytest.raises(cells.CellError):
             cells.whole(bad)
 
 
 def test_dates_are_the_organisations_wall_clock_stored_in_utc():
-    winter, summer = cells.moment("2026-01-15 10:00:00", CHICAGO), cells.moment("07/15/2026 10:00 AM", CHICAGO)
+    winter = cells.moment("2026-01-15 10:00:00", CHICAGO)
+    summer = cells.moment("07/15/2026 10:00 AM", CHICAGO)
     assert (winter, summer) == (datetime(2026, 1, 15, 16, tzinfo=UTC), datetime(2026, 7, 15, 15, tzinfo=UTC))
     assert cells.moment(datetime(2026, 1, 15, 10), ZoneInfo("America/New_York")) == \
         datetime(2026, 1, 15, 15, tzinfo=UTC)
@@ -121,17 +123,19 @@ def test_modes_cut_off_at_local_midnight():
     assert cutoff("full", NOW, CHICAGO) is None
     assert cutoff("semester", NOW, CHICAGO) == cutoff("incremental", NOW, CHICAGO) == \
         datetime(2026, 8, 1, 5, tzinfo=UTC)
-    assert cutoff("semester", datetime(2026, 7, 31, 12, tzinfo=UTC), CHICAGO) == datetime(2026, 1, 1, 6, tzinfo=UTC)
+    july = datetime(2026, 7, 31, 12, tzinfo=UTC)
+    assert cutoff("semester", july, CHICAGO) == datetime(2026, 1, 1, 6, tzinfo=UTC)
     assert cutoff("six_month", NOW, CHICAGO) == datetime(2026, 5, 24, 18, tzinfo=UTC)
     assert cutoff("custom", NOW, CHICAGO, date(2026, 2, 1)) == datetime(2026, 2, 1, 6, tzinfo=UTC)
 
 
-# --- reading a report ----------------------------------------------------------------------------------------
+# --- reading a report
+# ----------------------------------------------------------------------------------------
 
 def test_headers_are_matched_whatever_their_case_and_spacing(tmp_path):
     header = ["session id", "TITLE", " Date ", "status", "Duration", "UserAuthId", "Sign Up Role", "name",
-              "School", "district  or company", "partner", "Registered Student Count", "Attended Student Count",
-              "attended educator count", "Career Cluster"]
+              "School", "district  or company", "partner", "Registered Student Count",
+              "Attended Student Count", "attended educator count", "Career Cluster"]
     report = read(write(tmp_path, [row()], header=header))
     assert list(report.sessions) == ["1001"]
 
@@ -147,7 +151,8 @@ def test_partner_and_role_filters_and_what_is_set_aside(tmp_path):
         row(sid="1001", name="Jane Educator"),  # the same person again: one educator
     ]))
     assert sorted(report.sessions) == ["1001", "1003", "1006", "1007"]
-    assert (report.student_or_parent, report.other_partner, report.draft_undated, report.undated) == (2, 1, 1, 1)
+    set_aside = (report.student_or_parent, report.other_partner, report.draft_undated, report.undated)
+    assert set_aside == (2, 1, 1, 1)
     assert list(report.sessions["1001"].educators) == ["jane educator"]
     assert list(report.sessions["1003"].presenters) == ["bob presenter"]
     codes = sorted((f.code, f.kind) for f in report.found)
@@ -170,7 +175,7 @@ def test_workbook_ids_and_blanks(tmp_path):
 # --- bad input: refused, naming file, row and column -----------------------------------------------------
 
 def test_a_missing_file_and_files_that_are_not_reports(tmp_path):
-    assert "no such file" in refused(tmp_path / "gone.xlsx") and "gone.xlsx" in refused(tmp_path / "gone.xlsx")
+    assert refused(tmp_path / "gone.xlsx") == f"{tmp_path / 'gone.xlsx'}: no such file"
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     assert "save it as .xlsx" in refused(tmp_path / "old.xls")
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
@@ -222,7 +227,8 @@ def test_unreadable_and_implausible_values_all_reported_at_once(tmp_path):
         assert f"report.csv, {expected}" in message
 
 
-# --- an https:// source ----------------------------------------------------------------------------------------
+# --- an https:// source
+# ----------------------------------------------------------------------------------------
 
 def test_a_published_sheet_is_read_from_its_https_url(https, tmp_path):
     base, ca, routes = https
@@ -243,7 +249,8 @@ def test_an_unreachable_or_wrong_url_is_refused(https):
             open_source(url, **kw)
         return str(exc.value)
 
-    assert message(f"{base}/missing.csv", ca_bundle=ca) == f"{base}/missing.csv: the server answered 404 Not Found"
+    missing = f"{base}/missing.csv"
+    assert message(missing, ca_bundle=ca) == f"{missing}: the server answered 404 Not Found"
     assert "sent a web page, not a sheet" in message(f"{base}/login", ca_bundle=ca)
     assert "TLS certificate is not trusted" in message(f"{base}/login")
     closed = socket_port()

@@ -1,7 +1,8 @@
 """A bad report is refused whole, with a message naming the file, row and column, and nothing is written.
 
-Each bad file is the org's generated report with one thing wrong, imported over a database that already holds a
-good import of it: afterwards every table is exactly as it was, and the step is recorded as failed (VALIDATION).
+Each bad file is the org's generated report with one thing wrong, imported over a database that already holds
+a good import of it: afterwards every table is exactly as it was, and the step is recorded as failed
+(VALIDATION).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from vmsync.store import tables as t
 
 from .conftest import snapshot
 
-TABLES = ("event", "virtual_session", "event_district", "event_teacher", "event_presenter", "pathful_report_row",
-          "sync_issue")
+TABLES = ("event", "virtual_session", "event_district", "event_teacher", "event_presenter",
+          "pathful_report_row", "sync_issue")
 
 
 def _first_data_row(rows):
@@ -72,7 +73,8 @@ KINDS = [*BAD, "wrong encoding", "missing file"]
 ON_POSTGRES = ("duplicated session id", "unparsable date", "wrong encoding")  # reading is the same on both
 
 
-@pytest.mark.parametrize(("db_url", "kind"), [("sqlite", k) for k in KINDS] + [("postgresql", k) for k in ON_POSTGRES],
+@pytest.mark.parametrize(("db_url", "kind"),
+                         [("sqlite", k) for k in KINDS] + [("postgresql", k) for k in ON_POSTGRES],
                          indirect=["db_url"])
 def test_bad_input_is_refused_and_nothing_is_written(kind, engine, run, generated, tmp_path):
     run(generated.write(tmp_path / "good.csv"), run_id="v-1")
@@ -95,9 +97,11 @@ def test_bad_input_is_refused_and_nothing_is_written(kind, engine, run, generate
     assert str(path) in exc.value.message and all(s in exc.value.message for s in says), exc.value.message
     assert snapshot(engine, *TABLES) == before
     with engine.connect() as conn:
-        failed = conn.execute(select(t.sync_step.c.status, t.sync_step.c.error_class, t.sync_step.c.error_message)
-                              .where(t.sync_step.c.run_id == "v-2")).one()
-    assert (failed.status, failed.error_class) == ("failed", "VALIDATION") and str(path) in failed.error_message
+        step = t.sync_step
+        failed = conn.execute(select(step.c.status, step.c.error_class, step.c.error_message)
+                              .where(step.c.run_id == "v-2")).one()
+    assert (failed.status, failed.error_class) == ("failed", "VALIDATION")
+    assert str(path) in failed.error_message
 
 
 def test_blank_cells_are_null_and_ids_are_never_floats(engine, run, generated, tmp_path):

@@ -1,12 +1,13 @@
-"""A Pathful session report consistent with a sandbox org, as ``.xlsx`` or ``.csv`` (reference vms-virtual-import §1.1).
+"""A Pathful session report consistent with a sandbox org, as ``.xlsx`` or ``.csv`` (vms-virtual-import §1.1).
 
 Its educators are the org's teachers and its presenters the org's volunteers, with the schools, districts and
 organizations the org has, written the way Pathful writes them: names in other cases, with titles, accents or
 spacing that only match after normalisation, schools without their trailing "School", districts by their
 Pathful-style names and aliases. Some people, schools, districts and companies are in no org at all. It has
-the odd rows of every kind the reference lists: other partners, students and parents, blank rows, undated drafts
-and undated requests, duplicated rows, ids written as ``12345.0``, ``n/a`` counts, a one-word name, an unknown
-role, dates as workbook dates and as text in two formats, and one presenter known only by a Pathful user id.
+the odd rows of every kind the reference lists: other partners, students and parents, blank rows, undated
+drafts and undated requests, duplicated rows, ids written as ``12345.0``, ``n/a`` counts, a one-word name, an
+unknown role, dates as workbook dates and as text in two formats, and one presenter known only by a Pathful
+user id.
 
 Everything is decided by the org and the seed. ``build_report`` also says what an import should make of each
 person (``expected``), so tests need not work it out again::
@@ -28,10 +29,10 @@ from zoneinfo import ZoneInfo
 from .generate import pools
 from .generate.timeline import GENERATED_UNTIL
 
-COLUMNS = ("Session ID", "Title", "Date", "Status", "Duration", "User Auth Id", "SignUp Role", "Name", "School",
-           "District or Company", "Partner", "State", "Registered Student Count", "Attended Student Count",
-           "Registered Educator Count", "Attended Educator Count", "Career Cluster", "Work Based Learning",
-           "Series or Event Title")
+COLUMNS = ("Session ID", "Title", "Date", "Status", "Duration", "User Auth Id", "SignUp Role", "Name",
+           "School", "District or Company", "Partner", "State", "Registered Student Count",
+           "Attended Student Count", "Registered Educator Count", "Attended Educator Count", "Career Cluster",
+           "Work Based Learning", "Series or Event Title")
 ZONE = ZoneInfo("America/Chicago")
 PARTNER = "PREP-KC"
 FIRST_SESSION_ID = 210_000
@@ -132,30 +133,44 @@ class _Org:
     organization_names: dict[str, int]
 
 
+TEACHERS = """
+SELECT c."Id", c."FirstName", c."LastName", c."Connector_User_ID__c" AS user_id,
+       s."Id" AS school_id, s."Name" AS school, d."Id" AS district_id, d."Name" AS district
+FROM "Contact" c
+LEFT JOIN "Account" s ON s."Id" = c."npsp__Primary_Affiliation__c" AND s."Type" = 'School'
+                     AND s."IsDeleted" = 0
+LEFT JOIN "Account" d ON d."Id" = s."ParentId" AND d."IsDeleted" = 0
+WHERE c."Contact_Type__c" = 'Teacher' AND c."IsDeleted" = 0
+ORDER BY c."Id"
+"""
+VOLUNTEERS = """
+SELECT c."Id", c."FirstName", c."LastName", c."Connector_User_ID__c" AS user_id,
+       o."Id" AS org_id, o."Name" AS org
+FROM "Contact" c
+LEFT JOIN "Account" o ON o."Id" = c."npsp__Primary_Affiliation__c" AND o."IsDeleted" = 0
+                     AND o."Type" IS NOT 'School' AND o."Type" IS NOT 'School District'
+WHERE (c."Contact_Type__c" = 'Volunteer' OR c."Contact_Type__c" IS NULL) AND c."IsDeleted" = 0
+ORDER BY c."Id"
+"""
+SCHOOLS = """SELECT "Name" FROM "Account" WHERE "Type" = 'School' AND "IsDeleted" = 0"""
+ORGANIZATIONS = """
+SELECT "Name" FROM "Account"
+WHERE "IsDeleted" = 0 AND ("Type" IS NULL OR "Type" NOT IN ('School', 'School District', 'Household'))
+"""
+
+
 def _read_org(path: Path) -> _Org:
     conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
-        teachers = [dict(r) for r in conn.execute(
-            'SELECT c."Id", c."FirstName", c."LastName", c."Connector_User_ID__c" AS user_id, s."Id" AS school_id, '
-            's."Name" AS school, d."Id" AS district_id, d."Name" AS district '
-            'FROM "Contact" c LEFT JOIN "Account" s ON s."Id" = c."npsp__Primary_Affiliation__c" '
-            'AND s."Type" = \'School\' AND s."IsDeleted" = 0 '
-            'LEFT JOIN "Account" d ON d."Id" = s."ParentId" AND d."IsDeleted" = 0 '
-            'WHERE c."Contact_Type__c" = \'Teacher\' AND c."IsDeleted" = 0 ORDER BY c."Id"')]
-        volunteers = [dict(r) for r in conn.execute(
-            'SELECT c."Id", c."FirstName", c."LastName", c."Connector_User_ID__c" AS user_id, o."Id" AS org_id, '
-            'o."Name" AS org FROM "Contact" c LEFT JOIN "Account" o ON o."Id" = c."npsp__Primary_Affiliation__c" '
-            'AND o."Type" IS NOT \'School\' AND o."Type" IS NOT \'School District\' AND o."IsDeleted" = 0 '
-            'WHERE (c."Contact_Type__c" = \'Volunteer\' OR c."Contact_Type__c" IS NULL) AND c."IsDeleted" = 0 '
-            'ORDER BY c."Id"')]
+        teachers = [dict(r) for r in conn.execute(TEACHERS)]
+        volunteers = [dict(r) for r in conn.execute(VOLUNTEERS)]
         schools: dict[str, int] = {}
-        for (name,) in conn.execute('SELECT "Name" FROM "Account" WHERE "Type" = \'School\' AND "IsDeleted" = 0'):
+        for (name,) in conn.execute(SCHOOLS):
             for key in _school_keys(name):
                 schools[key] = schools.get(key, 0) + 1
         organizations: dict[str, int] = {}
-        for (name,) in conn.execute('SELECT "Name" FROM "Account" WHERE "IsDeleted" = 0 AND ("Type" IS NULL OR '
-                                    '"Type" NOT IN (\'School\', \'School District\', \'Household\'))'):
+        for (name,) in conn.execute(ORGANIZATIONS):
             organizations[_simple(name)] = organizations.get(_simple(name), 0) + 1
     finally:
         conn.close()
@@ -263,8 +278,8 @@ class _Builder:
         anchor = GENERATED_UNTIL
         for _attempt in range(50):
             day = anchor + timedelta(days=self.rng.randint(-420, 40))
-            local = datetime(day.year, day.month, day.day, 8 + self.rng.randint(0, 6), self.rng.choice((0, 30)),
-                             tzinfo=ZONE)
+            hour, minute = 8 + self.rng.randint(0, 6), self.rng.choice((0, 30))
+            local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE)
             if local.weekday() < 5 and local.month not in (6, 7):
                 return local.astimezone(UTC)
         return local.astimezone(UTC)
@@ -275,14 +290,15 @@ class _Builder:
         return self.rng.choices(("Completed", "Cancelled", "Teacher No-Show", "Draft", "completed"),
                                 (80, 6, 3, 7, 4))[0]
 
-    def add_row(self, sid: str, title: str, start: datetime | None, status: str, duration, role: str, name: str,
-                user_id=None, school=None, district=None, counts=(None, None, None, None), cluster=None,
-                partner: str = PARTNER) -> None:
+    def add_row(self, sid: str, title: str, start: datetime | None, status: str, duration, role: str,
+                name: str, user_id=None, school=None, district=None, counts=(None, None, None, None),
+                cluster=None, partner: str = PARTNER) -> None:
+        """A row in the report's column order; the date as the local wall clock a workbook shows."""
         local = start.astimezone(ZONE).replace(tzinfo=None) if start else None
         reg_s, att_s, reg_e, att_e = counts
-        self.report.rows.append([int(sid) if sid.isdigit() else sid, title, local, status, duration, user_id, role,
-                                 name, school, district, partner, "MO", reg_s, att_s, reg_e, att_e, cluster, None,
-                                 None])
+        self.report.rows.append([int(sid) if sid.isdigit() else sid, title, local, status, duration, user_id,
+                                 role, name, school, district, partner, "MO", reg_s, att_s, reg_e, att_e,
+                                 cluster, None, None])
 
     def session(self, educators: list[dict], presenters: list[dict], *, start: datetime | None = None,
                 status: str | None = None, dated: bool = True) -> PlannedSession:
@@ -307,7 +323,8 @@ class _Builder:
             name = self.written_name(teacher)
             self.add_row(sid, title, start, status, duration, "Educator", name,
                          self.user_id(teacher) if self.rng.random() < 0.8 else None, school, district,
-                         (registered, self.rng.randint(5, registered) if held else None, 1, attended), cluster)
+                         (registered, self.rng.randint(5, registered) if held else None, 1, attended),
+                         cluster)
             self.report.expected.append(Person(sid, "educator", name, teacher["Id"], school_id=school_id))
         for volunteer in presenters:
             company, org_id = self.company_cell(volunteer)
@@ -315,7 +332,8 @@ class _Builder:
             self.add_row(sid, title, start, status, duration, "Professional", name,
                          self.user_id(volunteer) if self.rng.random() < 0.8 else None, None, company,
                          (registered, None, "n/a", "n/a"), cluster)
-            self.report.expected.append(Person(sid, "professional", name, volunteer["Id"], organization_id=org_id))
+            self.report.expected.append(Person(sid, "professional", name, volunteer["Id"],
+                                               organization_id=org_id))
         for _ in range(self.rng.randint(0, 3)):
             first, last = self.rng.choice(pools.FIRST_NAMES), self.rng.choice(pools.LAST_NAMES)
             role = "Student" if self.rng.random() < 0.9 else "Parent"
@@ -361,7 +379,7 @@ def _odd_rows(b: _Builder, sids: list[str], teachers: list[dict], volunteers: li
     b.stranger(held[1], "educator")
     b.stranger(held[2], "professional", company=UNKNOWN_COMPANIES[1])
     first = b.report.sessions[held[3]]
-    b.add_row(held[3], first.title, first.start, first.status, 60, "Professional", "Madonna", None, None, None)
+    b.add_row(held[3], first.title, first.start, first.status, 60, "Professional", "Madonna")
     b.report.expected.append(Person(held[3], "professional", "Madonna", None))
     # a presenter whose name here matches nobody, but whose Pathful user id another session matched
     known = next((p for p in b.report.expected if p.role == "professional" and p.contact_id), None)
@@ -400,7 +418,8 @@ def _odd_rows(b: _Builder, sids: list[str], teachers: list[dict], volunteers: li
 
 
 def write_report(org: str | Path | object, dest: str | Path, seed: int = 0) -> GeneratedReport:
-    """Build the report of ``org`` and write it to ``dest`` (``.xlsx`` or ``.csv``); returns what was written."""
+    """Build the report of ``org`` and write it to ``dest`` (``.xlsx`` or ``.csv``); returns what was
+    written."""
     report = build_report(org, seed)
     report.write(dest)
     return report

@@ -1,8 +1,8 @@
 """Reading one cell: text, ids, counts and date-times, whether a workbook or a CSV holds it.
 
 The existing importer's defects this avoids (reference §5.2): an id is always text, never ``12345.0``; a blank
-cell is None, never the text ``"nan"``; a date-time without a zone is the organisation's wall clock, turned into
-UTC. A value that cannot be read raises ``CellError`` with what was wrong; the caller says where.
+cell is None, never the text ``"nan"``; a date-time without a zone is the organisation's wall clock, turned
+into UTC. A value that cannot be read raises ``CellError`` with what was wrong; the caller says where.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class CellError(ValueError):
 
 
 def reader(name: str, number: int, row: dict[str, object], problems: list[str]) -> Callable:
-    """``read(column, parse, *args)`` for one row: the parsed cell, or None and a problem naming row and column."""
+    """``read(column, parse, *args)`` for one row: the parsed cell, or None and a problem naming its cell."""
 
     def read(column: str, parse: Callable, *args):
         try:
@@ -92,7 +92,7 @@ def whole(cell: object) -> int | None:
 
 
 def moment(cell: object, zone: ZoneInfo) -> datetime | None:
-    """An aware UTC date-time; a value without a zone is wall-clock time in ``zone``; a bare date is midnight."""
+    """An aware UTC date-time; one without a zone is wall-clock time in ``zone``; a bare date is midnight."""
     if cell is None:
         return None
     if isinstance(cell, datetime):

@@ -1,8 +1,9 @@
 """The columns each kind of sheet has, and finding them in a sheet's header row.
 
-Headers are matched ignoring case, spaces and punctuation (``SignUp Role``, ``Signup role`` and ``SignUpRole`` are
-one column), so the Session Report's and the User Report's spellings of the same name both work. The header is
-the first row that is not blank; a sheet whose first row names none of the columns has no header row.
+Headers are matched ignoring case, spaces and punctuation (``SignUp Role``, ``Signup role`` and ``SignUpRole``
+are one column), so the Session Report's and the User Report's spellings of the same name both work. The
+header is the first row that is not blank; a sheet whose first row names none of the columns has no header
+row.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ SESSION_REPORT = Columns(
     "Pathful session report",
     required=("Session ID", "Title", "Date", "Status", "SignUp Role", "Name", "Partner"),
     optional=("Duration", "User Auth Id", "School", "District or Company", "Registered Student Count",
-              "Attended Student Count", "Registered Educator Count", "Attended Educator Count", "Career Cluster",
-              "Work Based Learning", "Series or Event Title", "State"),
+              "Attended Student Count", "Registered Educator Count", "Attended Educator Count",
+              "Career Cluster", "Work Based Learning", "Series or Event Title", "State"),
 )
 
 USER_REPORT = Columns(
@@ -70,7 +71,7 @@ class Table:
 
 
 def locate(sheet: Sheet, columns: Columns) -> Table:
-    """Find ``columns`` in the header row of ``sheet``; refuse a sheet without one or missing a required one."""
+    """Find ``columns`` in the header row of ``sheet``; refuse a sheet without one, or missing a column."""
     if not sheet.rows:
         raise SourceError([f"{sheet.name}: the file is empty; expected a {columns.title} with a header row"])
     header_row, header = sheet.rows[0]
@@ -87,8 +88,8 @@ def locate(sheet: Sheet, columns: Columns) -> Table:
         positions.setdefault(column, i)
     if not positions:
         shown = ", ".join(repr(str(c)) for c in header[:4] if c is not None)
-        raise SourceError([f"{where(sheet.name, header_row)}: no header row: the first row holds {shown}, not "
-                           f"the column names of a {columns.title} ({', '.join(columns.required)})"])
+        raise SourceError([f"{where(sheet.name, header_row)}: no header row: the first row holds {shown}, "
+                           f"not the column names of a {columns.title} ({', '.join(columns.required)})"])
     missing = [c for c in columns.required if c not in positions]
     if missing:
         problems.append(f"{where(sheet.name, header_row)}: missing required column"

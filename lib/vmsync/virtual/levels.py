@@ -1,4 +1,4 @@
-"""The school-level sheet (reference §1.5): ``Id`` (a school's Salesforce Id) and ``Level`` into ``school.level``.
+"""The school-level sheet (reference §1.5): ``Id`` (a school's Salesforce Id), ``Level`` -> ``school.level``.
 
 The schools step never writes ``level``, so a level set here stays until the sheet says otherwise. An Id that
 is no synced school is an ``unmatched`` issue (the VMS reported "School not found with ID"), kept until the

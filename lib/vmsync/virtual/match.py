@@ -43,8 +43,8 @@ class Match:
 
 class People:
     """Live teachers or volunteers by name: the full name first, then the first name with surnames that share
-    whole words at an end (``Velarde`` ~ ``Velarde Duarte``, ``Jean Williams`` ~ ``Williams``; never ``Clay`` ~
-    ``Clayton``)."""
+    whole words at an end (``Velarde`` ~ ``Velarde Duarte``, ``Jean Williams`` ~ ``Williams``; never
+    ``Clay`` ~ ``Clayton``)."""
 
     def __init__(self, rows):
         self.by_key: dict[str, list[int]] = defaultdict(list)
@@ -135,7 +135,7 @@ class Organizations:
         return Match.of(self.by_key.get(company_key(name), [])) if name else Match(None, UNMATCHED)
 
     def suggest(self, name: str | None) -> str | None:
-        """A synced organization whose name differs only by a suffix such as ``Inc.`` (for the issue's text)."""
+        """A synced organization whose name differs only by a suffix such as ``Inc.``: for the issue."""
         return self.by_stem.get(company_stem(name)) if name else None
 
 

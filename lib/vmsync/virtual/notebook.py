@@ -14,10 +14,11 @@ from ..sync.params import manual_run_id
 from .options import DEFAULT_PARTNER, DEFAULT_TIMEZONE, VirtualParams, environment
 from .step import DEPENDS_ON, DESCRIPTION, TITLE, VirtualResult, run
 
-HELD = {"rows": "data rows in the file", "blank_rows": "blank rows", "other_partner": "rows of other partners",
-        "student_or_parent": "student and parent rows", "draft_undated": "undated drafts (skipped)",
-        "undated": "undated rows (waiting for a date)", "historic": "rows before the cutoff",
-        "rejected_rows": "rows rejected", "sessions": "sessions imported",
+HELD = {"rows": "data rows in the file", "blank_rows": "blank rows",
+        "other_partner": "rows of other partners", "student_or_parent": "student and parent rows",
+        "draft_undated": "undated drafts (skipped)", "undated": "undated rows (waiting for a date)",
+        "historic": "rows before the cutoff", "rejected_rows": "rows rejected",
+        "sessions": "sessions imported",
         "remapped": "earlier sessions mapped again (people they name arrived)"}
 
 
@@ -32,8 +33,9 @@ def sync(*, source: str | None = None, mode: str = "incremental", cutoff=None, u
     env = environment()
     params = VirtualParams(
         run_id=run_id or manual_run_id(), source=source or env.get("source"), mode=mode, cutoff=cutoff,
-        user_report=user_report or env.get("user_report"), school_levels=school_levels or env.get("school_levels"),
-        partner=partner, timezone=timezone or env.get("timezone", DEFAULT_TIMEZONE), ca_bundle=env.get("ca_bundle"),
+        user_report=user_report or env.get("user_report"),
+        school_levels=school_levels or env.get("school_levels"), partner=partner,
+        timezone=timezone or env.get("timezone", DEFAULT_TIMEZONE), ca_bundle=env.get("ca_bundle"),
         db_url=db_url, dry_run=dry_run)
     result = None
     try:

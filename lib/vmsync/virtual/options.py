@@ -1,10 +1,10 @@
 """The settings of the virtual-sessions step, from the environment or ``.env``, and its parameters, checked.
 
-A scheduled run finds its sources in the environment: ``VMSYNC_PATHFUL_SOURCE`` (the session report: a .xlsx or
-.csv file, or an https:// URL of a published sheet), optionally ``VMSYNC_PATHFUL_USER_REPORT`` and
+A scheduled run finds its sources in the environment: ``VMSYNC_PATHFUL_SOURCE`` (the session report: a .xlsx
+or .csv file, or an https:// URL of a published sheet), optionally ``VMSYNC_PATHFUL_USER_REPORT`` and
 ``VMSYNC_SCHOOL_LEVELS``, ``VMSYNC_PATHFUL_CA_BUNDLE`` for a URL signed by a private CA, and
-``VMSYNC_TIMEZONE`` (default ``America/Chicago``) for the wall clock the report's dates are written in. Without
-a session report the step is skipped, saying so.
+``VMSYNC_TIMEZONE`` (default ``America/Chicago``) for the wall clock the report's dates are written in.
+Without a session report the step is skipped, saying so.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def skip_reason(environ: Mapping[str, str] | None = None, env_file: str | os.Pat
     """Why the step has nothing to do (no session report configured), or None when it has."""
     if environment(environ, env_file).get("source"):
         return None
-    return (f"no Pathful session report configured: set {ENV['source']} to a .xlsx or .csv file or an https:// "
-            "URL of the published sheet")
+    return (f"no Pathful session report configured: set {ENV['source']} to a .xlsx or .csv file or an "
+            "https:// URL of the published sheet")
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ class VirtualParams:
         try:
             ZoneInfo(str(self.timezone))
         except (ZoneInfoNotFoundError, ValueError):
-            problems.append(f"timezone (VMSYNC_TIMEZONE) must be an IANA time zone such as {DEFAULT_TIMEZONE}, "
-                            f"not {self.timezone!r}")
+            problems.append(f"timezone (VMSYNC_TIMEZONE) must be an IANA time zone such as "
+                            f"{DEFAULT_TIMEZONE}, not {self.timezone!r}")
         if not isinstance(self.partner, str) or not self.partner.strip():
             problems.append("partner must name the Pathful partner whose rows are imported, e.g. PREP-KC")
         if self.ca_bundle and not Path(self.ca_bundle).is_file():

@@ -2,12 +2,12 @@
 
 Rows of other partners and student or parent rows are dropped first (reference §1.1). Every other row is
 checked; a value that cannot be read (a date, a duration, a count), a session id given to two different
-sessions, or a date implausibly far ahead refuses the whole file, with every problem named by row and column, so
-nothing is half-written. What the file says but the database cannot use is not a reason to refuse it: a row
+sessions, or a date implausibly far ahead refuses the whole file, with every problem named by row and column,
+so nothing is half-written. What the file says but the database cannot use is not a reason to refuse it: a row
 without a session id or a name, an undated session, an unknown role or status become issues, the rest lands.
 
-Rows are kept as ``ReportRow`` values, which is also how they are stored (``pathful_report_row``), so a session
-can be mapped again from the database alone when the people it names arrive later.
+Rows are kept as ``ReportRow`` values, which is also how they are stored (``pathful_report_row``), so a
+session can be mapped again from the database alone when the people it names arrive later.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def status_code(status_text: str | None) -> str:
 
 @dataclass
 class ReportRow:
-    """One row of the report as read: the values vmsync uses, typed (dates aware UTC, ids and names as text)."""
+    """One row of the report as read: the values vmsync uses, typed (dates aware UTC, ids as text)."""
 
     number: int
     session_id: str | None = None
@@ -131,7 +131,7 @@ class Person:
     last: str
     user_id: str | None
     school: str | None
-    organization: str | None      # educators: District or Company (their district); presenters: their employer
+    organization: str | None      # District or Company: an educator's district, a presenter's employer
     attended: bool = False        # educators: an Attended Educator Count of 1 or more on one of their rows
     registered_students: int | None = None
     attended_students: int | None = None
@@ -166,11 +166,12 @@ class Session:
 
     def digest(self) -> str:
         """What the report says about the session, as a digest: equal digests, nothing changed."""
-        people = [(p.role, p.name, p.key, p.user_id, p.school, p.organization, p.attended, p.registered_students,
-                   p.attended_students) for group in (self.educators, self.presenters) for _, p in sorted(group.items())]
+        people = [(p.role, p.name, p.key, p.user_id, p.school, p.organization, p.attended,
+                   p.registered_students, p.attended_students)
+                  for group in (self.educators, self.presenters) for _, p in sorted(group.items())]
         data = [self.title, self.start.isoformat() if self.start else None, self.status_text, self.duration,
-                self.career_cluster, self.registered_students, self.attended_students, self.attended_educators,
-                self.school, self.district, people]
+                self.career_cluster, self.registered_students, self.attended_students,
+                self.attended_educators, self.school, self.district, people]
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -236,8 +237,8 @@ def group(rows: list[ReportRow], report: Report | None = None, problems: list[st
                 report.rejected += 1
                 report.found.append(Found(
                     f"row:{row.key()}", "rejected", "MISSING_SESSION_ID", "Session ID",
-                    f"{where(report.name, row.number, 'Session ID')}: blank, so the row ({row.title or 'no title'}"
-                    f", {row.name or 'no name'}) cannot be imported"))
+                    f"{where(report.name, row.number, 'Session ID')}: blank, so the row "
+                    f"({row.title or 'no title'}, {row.name or 'no name'}) cannot be imported"))
             continue
         session = sessions.setdefault(row.session_id, Session(row.session_id))
         session.rows.append(row)
@@ -257,7 +258,7 @@ def group(rows: list[ReportRow], report: Report | None = None, problems: list[st
 
 def _agree(report: Report | None, session: Session, column: str, attr: str, value, number: int,
            problems: list[str] | None) -> None:
-    """A session's title and date must be the same on every row that gives one: else two sessions share an id."""
+    """A session's title and date are the same on every row that gives one, or two sessions share an id."""
     if value is None:
         return
     current = getattr(session, attr)
@@ -266,8 +267,9 @@ def _agree(report: Report | None, session: Session, column: str, attr: str, valu
         session.seen[column] = number
     elif current != value and problems is not None and report is not None:
         shown = (lambda v: v.isoformat()) if column == "Date" else repr
-        problems.append(f"{where(report.name, number, column)}: Session ID {session.session_id} is used twice: "
-                        f"this row says {shown(value)}, row {session.seen[column]} says {shown(current)}")
+        problems.append(f"{where(report.name, number, column)}: Session ID {session.session_id} is used "
+                        f"twice: this row says {shown(value)}, row {session.seen[column]} says "
+                        f"{shown(current)}")
 
 
 def _add_person(report: Report | None, session: Session, row: ReportRow) -> None:
@@ -308,11 +310,11 @@ def _check_dates(name: str, sessions: dict[str, Session], now: datetime, problem
             continue
         row = s.seen["Date"]
         if s.start > now + MAX_AHEAD:
-            problems.append(f"{where(name, row, 'Date')}: {s.start.date()} is more than a year ahead (session "
-                            f"{s.session_id}); correct the date")
+            problems.append(f"{where(name, row, 'Date')}: {s.start.date()} is more than a year ahead "
+                            f"(session {s.session_id}); correct the date")
         elif s.status == "COMPLETED" and s.start > now + HELD_SLACK:
-            problems.append(f"{where(name, row, 'Date')}: session {s.session_id} is {s.status_text!r} but dated "
-                            f"{s.start.date()}, in the future; correct the date or the status")
+            problems.append(f"{where(name, row, 'Date')}: session {s.session_id} is {s.status_text!r} but "
+                            f"dated {s.start.date()}, in the future; correct the date or the status")
 
 
 def _keep(report: Report, sessions: dict[str, Session]) -> None:
@@ -323,13 +325,13 @@ def _keep(report: Report, sessions: dict[str, Session]) -> None:
             report.found.append(Found(
                 f"session:{sid}", "warning", "NO_DATE", "Date",
                 f"{where(report.name, s.first_row, 'Date')}: session {sid} ({s.title or 'no title'}, "
-                f"{s.status_text or 'no status'}) has no date; its {len(s.rows)} row(s) wait until the report "
-                "gives one"))
+                f"{s.status_text or 'no status'}) has no date; its {len(s.rows)} row(s) wait until the "
+                "report gives one"))
         elif s.title is None:
             report.rejected += len(s.rows)
             report.found.append(Found(f"session:{sid}", "rejected", "MISSING_TITLE", "Title",
-                                      f"{where(report.name, s.first_row, 'Title')}: session {sid} has no title "
-                                      "on any of its rows, so it cannot be imported"))
+                                      f"{where(report.name, s.first_row, 'Title')}: session {sid} has no "
+                                      "title on any of its rows, so it cannot be imported"))
         elif report.cutoff is not None and s.start < report.cutoff:
             report.historic += len(s.rows)
         else:
@@ -349,8 +351,8 @@ def _note_odd_values(report: Report, rows: list[ReportRow]) -> None:
         if kind == "status":
             report.found.append(Found(
                 f"status:{key}", "warning", "UNKNOWN_STATUS", "Status",
-                f"{where(report.name, first.number, 'Status')}: {first.status_text!r} is not a Pathful status "
-                f"vmsync knows; stored as {DEFAULT_STATUS} ({len(found)} row(s))"))
+                f"{where(report.name, first.number, 'Status')}: {first.status_text!r} is not a Pathful "
+                f"status vmsync knows; stored as {DEFAULT_STATUS} ({len(found)} row(s))"))
         else:
             shown = repr(first.role_text) if first.role_text else "blank"
             report.found.append(Found(

@@ -1,4 +1,4 @@
-"""Opening a spreadsheet source: a local ``.xlsx`` or ``.csv`` file, or an ``https://`` URL (a published sheet).
+"""Opening a spreadsheet source: a local ``.xlsx`` or ``.csv`` file, or the ``https://`` URL of a sheet.
 
 Whatever the source, the result is the same ``Sheet``: its cells as the file holds them (text, numbers, dates
 from a workbook; text from a CSV), every row numbered as a spreadsheet shows it. Nothing is interpreted here:
@@ -25,7 +25,7 @@ ZIP_MAGIC = b"PK\x03\x04"  # a .xlsx is a zip archive; a published sheet otherwi
 
 
 class SourceError(Exception):
-    """A source that cannot be imported; ``problems`` holds every reason, each naming the file (and row, column)."""
+    """A source that cannot be imported; ``problems`` says why, each naming the file (and row, column)."""
 
     def __init__(self, problems: list[str]):
         shown = problems[:MAX_PROBLEMS]
@@ -67,7 +67,7 @@ def describe(source: str | Path) -> str:
 
 
 def open_source(source: str | Path, *, ca_bundle: str | None = None) -> Sheet:
-    """Read ``source`` (a path or an ``https://`` URL) into a ``Sheet``; raise ``SourceError`` when it cannot be."""
+    """Read ``source`` (a path or an ``https://`` URL) into a ``Sheet``, or raise ``SourceError``."""
     name = describe(source)
     text = str(source).strip()
     if not text:
@@ -123,8 +123,8 @@ def _fetch(url: str, name: str, ca_bundle: str | None) -> tuple[bytes, str]:
         raise SourceError([f"{name}: the server answered {response.status_code} {response.reason}"])
     content_type = response.headers.get("Content-Type", "").lower()
     if "text/html" in content_type:
-        raise SourceError([f"{name}: the server sent a web page, not a sheet; publish the sheet to the web as "
-                           "CSV and use that link"])
+        raise SourceError([f"{name}: the server sent a web page, not a sheet; publish the sheet to the web "
+                           "as CSV and use that link"])
     return response.content, "xlsx" if response.content.startswith(ZIP_MAGIC) else "csv"
 
 

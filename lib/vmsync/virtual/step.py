@@ -1,10 +1,10 @@
-"""The virtual-sessions step: read the Pathful reports, then write them in one transaction, and record the step.
+"""The virtual-sessions step: read the Pathful reports, write them in one transaction, record the step.
 
 Every source is read and validated before the database is touched; then the school levels, the Pathful users
-and the sessions are written, the issue ledger settled and the step's figures recorded, all in one transaction:
-an import lands whole or not at all. The step is recorded in ``sync_run`` / ``sync_step`` like any Salesforce
-step, and its result is a ``StepResult`` (figures under the same names), so notebooks and the summary show it
-like any other; it adds what the report held, and which model tables changed.
+and the sessions are written, the issue ledger settled and the step's figures recorded, all in one
+transaction: an import lands whole or not at all. The step is recorded in ``sync_run`` / ``sync_step`` like
+any Salesforce step, and its result is a ``StepResult`` (figures under the same names), so notebooks and the
+summary show it like any other; it adds what the report held, and which model tables changed.
 """
 
 from __future__ import annotations
@@ -35,13 +35,14 @@ from .write import SessionWriter
 
 NAME = "virtual_sessions"
 TITLE = "Virtual sessions (Pathful)"
-DESCRIPTION = ("The Pathful session report (a spreadsheet, or a published Google Sheet) into `event` (type "
-               "VIRTUAL_SESSION) and `virtual_session`, with educators in `event_teacher` linked to teachers, "
-               "presenters in `event_presenter` linked to volunteers and organizations, and `event_district`; "
-               "optionally Pathful users (`pathful_user`) and school levels (`school.level`).")
+DESCRIPTION = ("The Pathful session report (a spreadsheet, or a published Google Sheet) into `event` "
+               "(type VIRTUAL_SESSION) and `virtual_session`, with educators in `event_teacher` linked to "
+               "teachers, presenters in `event_presenter` linked to volunteers and organizations, and "
+               "`event_district`; optionally Pathful users (`pathful_user`) and school levels "
+               "(`school.level`).")
 DEPENDS_ON = ("schools", "organizations", "volunteers", "teachers", "events")
-MODEL_TABLES = ("event", "virtual_session", "event_district", "event_teacher", "event_presenter", "pathful_user",
-                "school")
+MODEL_TABLES = ("event", "virtual_session", "event_district", "event_teacher", "event_presenter",
+                "pathful_user", "school")
 
 
 @dataclass
@@ -74,14 +75,16 @@ def run(params: VirtualParams, *, now: datetime | None = None) -> VirtualResult:
     """
     started = datetime.now(UTC)
     now = now or started
-    result = VirtualResult(entity=NAME, run_id=params.run_id, mode=effective(params.mode), dry_run=params.dry_run,
-                           started_at=started, source=describe(params.source) if params.source else None)
+    result = VirtualResult(entity=NAME, run_id=params.run_id, mode=effective(params.mode),
+                           dry_run=params.dry_run, started_at=started,
+                           source=describe(params.source) if params.source else None)
     engine = open_engine(params.db_url or load_settings(need_salesforce=False).db_url.reveal())
     create_schema(engine)
     clock = time.monotonic()
     with engine.begin() as conn:
         runs.ensure_run(conn, params.run_id, mode=result.mode, parameters=params.public(), now=started)
-        step_id = runs.start_step(conn, params.run_id, NAME, mode=result.mode, dry_run=params.dry_run, now=started)
+        step_id = runs.start_step(conn, params.run_id, NAME, mode=result.mode, dry_run=params.dry_run,
+                                  now=started)
     try:
         if not params.source:
             result.status = "skipped"
@@ -89,15 +92,17 @@ def run(params: VirtualParams, *, now: datetime | None = None) -> VirtualResult:
         else:
             read = _read(params, now)
             with engine.connect() as conn, conn.begin() as tx:
-                _write(conn, params, read, result, now)
+                _write(conn, params, read, result)
                 tx.rollback() if params.dry_run else tx.commit()
             result.status = "succeeded"
     except Exception as exc:  # every failure ends the step recorded, classified, and raised
         result.status = "failed"
         if isinstance(exc, SourceError):
             error = SyncError(ErrorClass.VALIDATION, str(exc))
+        elif isinstance(exc, SyncError):
+            error = exc
         else:
-            error = exc if isinstance(exc, SyncError) else SyncError(classify(exc), f"{type(exc).__name__}: {exc}")
+            error = SyncError(classify(exc), f"{type(exc).__name__}: {exc}")
         result.error_class, result.error_message = str(error.error_class), error.message
         error.result = result  # the notebook records the failed step's figures too
         raise error from exc
@@ -124,7 +129,7 @@ def _read(params: VirtualParams, now: datetime) -> _Read:
     return out
 
 
-def _write(conn: Connection, params: VirtualParams, read: _Read, result: VirtualResult, now: datetime) -> None:
+def _write(conn: Connection, params: VirtualParams, read: _Read, result: VirtualResult) -> None:
     stamp = datetime.now(UTC)
     run_id = params.run_id
     if read.levels is not None:
@@ -167,7 +172,7 @@ def _add_stream(result: VirtualResult, name: str, sf_object: str, full: bool, co
 
 
 def changed_tables(conn: Connection, run_id: str, stamp: datetime) -> dict[str, int]:
-    """Rows each model table got from this step: inserted, changed or retired (stamped with its run and time)."""
+    """Rows each model table got from this step: inserted, changed or retired (stamped with its run)."""
     out = {}
     for name in MODEL_TABLES:
         table = t.metadata.tables[name]

@@ -106,11 +106,14 @@ def read_users(sheet: Sheet, zone: ZoneInfo) -> UserReport:
             continue
         user = {
             "pathful_user_id": uid, "role": role, "name": cells.text(raw.get("Name")),
-            "login_email": _email(raw.get("LoginEmail")), "notification_email": _email(raw.get("NotificationEmail")),
-            "school": cells.text(raw.get("School")), "district_or_company": cells.text(raw.get("District or Company")),
+            "login_email": _email(raw.get("LoginEmail")),
+            "notification_email": _email(raw.get("NotificationEmail")),
+            "school": cells.text(raw.get("School")),
+            "district_or_company": cells.text(raw.get("District or Company")),
             "job_title": cells.text(raw.get("JobTitle")), "join_date": read("JoinDate", cells.day),
             "last_login_at": read("LastLoginDate", cells.moment, zone),
-            "last_session_date": read("LastSessionDate", cells.day), "login_count": read("LoginCount", cells.whole),
+            "last_session_date": read("LastSessionDate", cells.day),
+            "login_count": read("LoginCount", cells.whole),
         }
         if uid in out.users and out.users[uid] != user:
             problems.append(f"{where(table.name, number, 'UserAuthId')}: user {uid} is also on row "

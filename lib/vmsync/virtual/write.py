@@ -1,11 +1,12 @@
-"""Writing sessions into the model: ``event`` (type VIRTUAL_SESSION), ``virtual_session``, ``event_district``,
-``event_teacher`` and ``event_presenter``, each keyed ``pathful:<session id>...`` so no key meets a Salesforce Id.
+"""Writing sessions into the model, every row keyed ``pathful:<session id>...`` (never a Salesforce Id).
 
-Rows are upserted only where a value changed (``store.upsert``), so importing the same report again rewrites
-nothing. A person, school, district or organization that matches nothing synced leaves its link NULL and the
-session marked ``links_pending``; such sessions are mapped again on every import, from the stored rows of the
-raw layer (``pathful_report_row``) when the report no longer holds them, and link as soon as a match exists.
-Each name that still matches nothing is one ``unmatched`` issue, however many rows and imports carry it.
+The tables: ``event`` (type VIRTUAL_SESSION), ``virtual_session``, ``event_district``, ``event_teacher`` and
+``event_presenter``. Rows are upserted only where a value changed (``store.upsert``), so importing the
+same report again rewrites nothing. A person, school, district or organization that matches nothing synced
+leaves its link NULL and the session marked ``links_pending``; such sessions are mapped again on every import,
+from the stored rows of the raw layer (``pathful_report_row``) when the report no longer holds them, and link
+as soon as a match exists. Each name that still matches nothing is one ``unmatched`` issue, however many rows
+and imports carry it.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class _Unmatched:
     def __init__(self) -> None:
         self.items: dict[str, dict] = {}
 
-    def add(self, match: Match, kind: str, column: str, name: str, key: str, session: str, where_: str) -> None:
+    def add(self, match: Match, kind: str, column: str, name: str, key: str, session: str,
+            where_: str) -> None:
         if match.outcome == MATCHED:
             return
         record = f"{kind}:{key}"
@@ -117,13 +119,14 @@ class SessionWriter:
         sids = list(report.sessions)
         for start in range(0, len(sids), CHUNK):
             part = sids[start:start + CHUNK]
-            kept = self.conn.execute(select(raw.c.session_id, raw.c.row_key).where(raw.c.session_id.in_(part)))
+            kept = self.conn.execute(select(raw.c.session_id, raw.c.row_key)
+                                     .where(raw.c.session_id.in_(part)))
             stale = [k for k in kept if tuple(k) not in rows]
             for sid, key in stale:
                 self.conn.execute(raw.delete().where(raw.c.session_id == sid, raw.c.row_key == key))
 
     def pending(self, exclude: set[str]) -> tuple[dict[str, Session], dict[str, str]]:
-        """Stored sessions with a link still missing (or pointing at a deleted row), rebuilt from the raw layer."""
+        """Stored sessions with a link missing (or to a deleted row), rebuilt from the raw layer."""
         m = self.tables
         vs, event, school = m["virtual_session"], m["event"], m["school"]
         waiting = vs.c.links_pending.is_(True) | exists().where(
@@ -202,8 +205,8 @@ class SessionWriter:
         return self._schools[(name, district)]
 
     def _people(self, sessions: dict[str, Session]) -> dict[tuple[str, str, str], Match]:
-        """Each educator's teacher and each presenter's volunteer: by Pathful user (User Report), then by name,
-        then through another row of the same Pathful user that matched."""
+        """Each educator's teacher and each presenter's volunteer: by Pathful user (User Report), then by
+        name, then through another row of the same Pathful user that matched."""
         d = self.directory
         found: dict[tuple[str, str, str], Match] = {}
         for sid, s in sessions.items():
@@ -273,7 +276,8 @@ class SessionWriter:
                 "teacher_id": note(match, "teacher", "Name", p.name, p.rows[0], pkey),
                 "name": p.name, "name_key": pkey, "pathful_user_id": p.user_id,
                 "status": educator_status(status, p.attended), "school_name": p.school,
-                "school_id": note(own_school, "school", "School", p.school, p.rows[0]) if own_school else None,
+                "school_id": note(own_school, "school", "School", p.school, p.rows[0])
+                if own_school else None,
                 "district_name": p.organization, "registered_student_count": p.registered_students,
                 "attended_student_count": p.attended_students})
         for pkey, p in s.presenters.items():
@@ -282,7 +286,8 @@ class SessionWriter:
             out["event_presenter"].append({
                 "salesforce_id": f"{key}:presenter:{pkey}", "event_id": Ref("event", key),
                 "volunteer_id": note(match, "volunteer", "Name", p.name, p.rows[0], pkey),
-                "name": p.name, "name_key": pkey, "pathful_user_id": p.user_id, "status": presenter_status(status),
+                "name": p.name, "name_key": pkey, "pathful_user_id": p.user_id,
+                "status": presenter_status(status),
                 "organization_name": p.organization,
                 "organization_id": note(org, "organization", "District or Company", p.organization, p.rows[0])
                 if org else None,

@@ -1,9 +1,9 @@
-"""Virtual sessions from Pathful: what the session report says beyond an ``event``, who took part, Pathful users.
+"""Virtual sessions from Pathful: what a session has beyond its ``event``, who took part, Pathful users.
 
-A Pathful session is an ``event`` row (type VIRTUAL_SESSION, keyed ``pathful:<session id>`` so it never meets a
-Salesforce Id) with a ``virtual_session`` row for what only Pathful knows. Educators and presenters are kept by
-the name the report gives, and linked to a synced teacher or volunteer when one matches: a row waiting for its
-person holds NULL there, with an ``unmatched`` issue in ``sync_issue``.
+A Pathful session is an ``event`` row (type VIRTUAL_SESSION, keyed ``pathful:<session id>`` so it never meets
+a Salesforce Id) with a ``virtual_session`` row for what only Pathful knows. Educators and presenters are kept
+by the name the report gives, and linked to a synced teacher or volunteer when one matches: a row waiting for
+its person holds NULL there, with an ``unmatched`` issue in ``sync_issue``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ pathful_report_row = Table(
     Column("row_key", String(40), primary_key=True, comment="a digest of the row's values"),
     Column("row_number", Integer, nullable=False, comment="its row in the report it last came from"),
     Column("source", Text, nullable=False, comment="that report: its file or URL"),
-    Column("values", JSONB_OR_JSON, nullable=False, comment="the row as read: ids and names as text, dates UTC"),
+    Column("values", JSONB_OR_JSON, nullable=False, comment="the row as read: ids as text, dates in UTC"),
     Column("run_id", String(40)),
     Column("synced_at", TS, nullable=False),
     comment="the raw layer of the session report: the rows of every session imported, so a session can be "
@@ -29,7 +29,7 @@ virtual_session = model_table(
     "virtual_session",
     Column("event_id", Integer, fk("event", nullable=False), nullable=False, unique=True),
     Column("pathful_session_id", String(100), nullable=False, unique=True, comment="Session ID, as text"),
-    Column("status_text", String(100), comment="Status as the report writes it (event.status holds its code)"),
+    Column("status_text", String(100), comment="Status as the report writes it (event.status: its code)"),
     Column("career_cluster", String(255)),
     Column("duration_minutes", Integer, comment="Duration; NULL when the report leaves it blank"),
     Column("registered_student_count", Integer, comment="the largest Registered Student Count of its rows"),
@@ -87,6 +87,6 @@ pathful_user = model_table(
     Column("last_login_at", TS),
     Column("last_session_date", Date),
     Column("login_count", Integer),
-    Column("teacher_id", Integer, fk("teacher"), index=True, comment="educators: matched by email, else name"),
-    Column("volunteer_id", Integer, fk("volunteer"), index=True, comment="professionals: by email, else name"),
+    Column("teacher_id", Integer, fk("teacher"), index=True, comment="educators: by email, else by name"),
+    Column("volunteer_id", Integer, fk("volunteer"), index=True, comment="professionals: the same"),
 )

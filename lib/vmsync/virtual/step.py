@@ -93,7 +93,10 @@ def run(params: VirtualParams, *, now: datetime | None = None) -> VirtualResult:
             read = _read(params, now)
             with engine.connect() as conn, conn.begin() as tx:
                 _write(conn, params, read, result)
-                tx.rollback() if params.dry_run else tx.commit()
+                if params.dry_run:
+                    tx.rollback()  # every figure computed, nothing written
+                else:
+                    tx.commit()
             result.status = "succeeded"
     except Exception as exc:  # every failure ends the step recorded, classified, and raised
         result.status = "failed"

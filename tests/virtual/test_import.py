@@ -231,9 +231,6 @@ def test_a_published_sheet_is_imported_from_its_url(synced, run, engine, generat
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-@pytest.mark.xfail(strict=True, reason="the events step's full run retires every live event it did not "
-                                       "extract, Pathful ones included, until its event table is scoped to "
-                                       "Salesforce sessions (asked of the events entity)")
 def test_a_full_salesforce_events_run_leaves_pathful_events_alone(synced, sync, report_xlsx, run, engine):
     run(report_xlsx)
     pathful = set(events(engine))

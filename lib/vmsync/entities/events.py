@@ -159,6 +159,7 @@ def map_session(r: dict) -> list[tuple[str, dict]]:
     district_name = text(r.get(district_field))
     rows.append(("event", {
         "salesforce_id": sf_id,
+        "source": "salesforce",
         "title": required(r, "Name"),
         "type": kind,
         "format": form,
@@ -295,7 +296,7 @@ ENTITY = Entity(
             where="Session_Status__c != 'Draft' AND Session_Type__c != 'Connector Session'",
             map=map_session,
             tables=(
-                Table("event"),
+                Table("event", scope={"source": "salesforce"}),  # Pathful sessions are not this stream's
                 Table("event_district", kind="owned", parent_column="event_id", parent_table="event",
                       scope={"source": ("district_field", "parent_account", "school")}),
                 Table("skill", kind="lookup"),

@@ -250,7 +250,8 @@ class SessionWriter:
         school_id = note(school, "school", "School", s.school, first) if school else None
         district = d.districts.find(s.district) if s.district else None
         out["event"].append({
-            "salesforce_id": key, "title": s.title, "type": "VIRTUAL_SESSION", "format": "VIRTUAL",
+            "salesforce_id": key, "source": "pathful", "title": s.title, "type": "VIRTUAL_SESSION",
+            "format": "VIRTUAL",
             "start_at": s.start, "end_at": s.start + timedelta(minutes=s.duration) if s.duration else None,
             "status": status, "location": s.school, "description": None, "cancellation_reason": None,
             "participant_count": s.attended_students or 0, "additional_information": None,

@@ -8,6 +8,8 @@ from ..tables import TS, fk, model_table
 
 event = model_table(
     "event",
+    Column("source", String(20), nullable=False,
+           comment="salesforce (a Session__c) | pathful (a virtual session from the Pathful report)"),
     Column("title", String(255), nullable=False, comment='Name (required)'),
     Column("type", String(40), nullable=False,
            comment="EventType name from Session_Type__c (CAREER_SPEAKER, ...); CLASSROOM_ACTIVITY when unknown"),

@@ -20,8 +20,9 @@ lint: setup
 test: setup lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The whole suite against the built-in sandbox org (demo size) into sandbox.db; prints where the report is.
 run: setup
-	$(BIN)/vmsync sandbox serve --preset demo --state-dir .sandbox
+	$(BIN)/vmsync run --sandbox
 
 lab: setup
 	@$(BIN)/python -m pip install -q -e '.[lab]'

@@ -49,10 +49,30 @@ def cli_environment(sandbox, tmp: Path, db_url: str) -> dict[str, str]:
     return env
 
 
-def vmsync(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen:
-    """Start ``vmsync ARGS`` as a process (stdout and stderr captured as text)."""
-    return subprocess.Popen([sys.executable, "-m", "vmsync.cli", *args], env=env, cwd=cwd, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+class VmsyncProcess:
+    """``vmsync ARGS`` running as a process, its output going to files (a pipe would stay open as long as
+    any child of a killed runner lives)."""
+
+    _count = 0
+
+    def __init__(self, args: tuple[str, ...], env: dict[str, str], cwd: Path):
+        VmsyncProcess._count += 1
+        self._out = cwd / f".vmsync-{VmsyncProcess._count}.out"
+        self._err = cwd / f".vmsync-{VmsyncProcess._count}.err"
+        with open(self._out, "w") as out, open(self._err, "w") as err:
+            self.popen = subprocess.Popen([sys.executable, "-m", "vmsync.cli", *args], env=env, cwd=cwd,
+                                          stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+
+    def wait(self, timeout: float = 300) -> int:
+        return self.popen.wait(timeout=timeout)
+
+    def output(self) -> tuple[str, str]:
+        """(stdout, stderr) so far."""
+        return self._out.read_text(), self._err.read_text()
+
+
+def vmsync(*args: str, env: dict[str, str], cwd: Path) -> VmsyncProcess:
+    return VmsyncProcess(args, env, cwd)
 
 
 @pytest.fixture(scope="session")

@@ -97,6 +97,6 @@ def test_database_of_another_org_is_refused_unless_allowed(sandbox, tmp_path):
 
 def test_cli_usage_errors_exit_2(tmp_path):
     process = vmsync("run", "--parallel", "0", env=dict(os.environ), cwd=tmp_path)
-    assert process.wait(timeout=60) == 2 and "must be 1 or more" in process.communicate()[1]
-    process = vmsync("status", "nope", "--runs-dir", str(tmp_path), env=dict(os.environ), cwd=tmp_path)
-    assert process.wait(timeout=60) == 2 and "no run 'nope'" in process.communicate()[1]
+    assert process.wait() == 2 and "must be 1 or more" in process.output()[1]
+    process = vmsync("status", "nope", "--runs-dir", str(tmp_path / "runs"), env=dict(os.environ), cwd=tmp_path)
+    assert process.wait() == 2 and "no run 'nope'" in process.output()[1]

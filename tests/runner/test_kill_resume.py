@@ -16,7 +16,7 @@ def _wait_until_part_way(run_json_dir, process, timeout: float = 120.0) -> dict:
     """The run.json of the run once one step has succeeded and another is running."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
+        assert process.popen.poll() is None, process.output()
         for path in run_json_dir.glob("*/run.json"):
             try:
                 record = json.loads(path.read_text())
@@ -40,8 +40,8 @@ def test_killed_run_resumes_to_the_same_database_as_an_uninterrupted_run(clean_s
     process = vmsync("run", "--only", ENTITIES, env=cli_environment(clean_sandbox, killed_dir, db_url),
                      cwd=killed_dir)
     record = _wait_until_part_way(killed_dir / "runs", process)
-    process.send_signal(signal.SIGKILL)
-    process.communicate()
+    process.popen.send_signal(signal.SIGKILL)
+    process.wait()
 
     left = json.loads((killed_dir / "runs" / record["run_id"] / "run.json").read_text())
     assert left["status"] == "running" and any(s["status"] != "succeeded" for s in left["steps"])

@@ -84,7 +84,7 @@ def test_two_runs_started_together_exactly_one_proceeds(sandbox, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'vms.db'}"
     env = cli_environment(sandbox, tmp_path, db_url)
     processes = [vmsync("run", "--only", "schools", env=env, cwd=tmp_path) for _ in range(2)]
-    outcomes = [(p.wait(timeout=300), *p.communicate()) for p in processes]
+    outcomes = [(p.wait(), *p.output()) for p in processes]
 
     codes = sorted(code for code, _, _ in outcomes)
     assert codes == [0, 2], outcomes

@@ -1,17 +1,24 @@
 """HTML for people: a rendering of every executed notebook, and ``runs/index.html`` listing every run.
 
 Entity notebooks keep their code cells (they are the audit record of what ran); the summary hides them.
+Renderings are made by a ``Renderer`` in a worker process while the next steps run: nbconvert is a slow
+import and CPU work that would otherwise hold up the next step and compete for this process's GIL.
 """
 
 from __future__ import annotations
 
 import html
+import multiprocessing
 import os
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from .folder import list_runs
 
 INDEX = "index.html"
+PARENT_POLL = 0.5
 
 
 def _is_scrap(output) -> bool:
@@ -38,6 +45,59 @@ def notebook_html(notebook: Path, target: Path, *, hide_code: bool = False) -> N
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, target)
+
+
+def _warm_up() -> None:
+    from nbconvert import HTMLExporter
+
+    HTMLExporter(template_name="lab")
+
+
+def _exit_with(parent: int) -> None:
+    """In the worker: end it when the runner is gone (killed outright, it cannot stop its workers)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="vmsync-render-parent", daemon=True).start()
+
+
+class Renderer:
+    """Renders notebooks to HTML in one worker process, in the order they are submitted."""
+
+    def __init__(self) -> None:
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_exit_with, initargs=(os.getpid(),))
+        self._jobs: dict[Path, Future] = {}
+        self._pool.submit(_warm_up)  # the import overlaps the first steps
+
+    def submit(self, notebook: Path, target: Path, *, hide_code: bool = False) -> None:
+        self._jobs[target] = self._pool.submit(notebook_html, notebook, target, hide_code=hide_code)
+
+    def pending(self, target: Path) -> bool:
+        return target in self._jobs
+
+    def wait(self) -> dict[Path, str]:
+        """Wait for every rendering; returns the ones that failed, with the reason."""
+        failed = {}
+        for target, job in self._jobs.items():
+            try:
+                job.result()
+            except Exception as exc:  # the notebook itself is the record; a missing rendering is reported
+                failed[target] = f"{type(exc).__name__}: {exc}"
+        self._jobs.clear()
+        return failed
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 _STYLE = """

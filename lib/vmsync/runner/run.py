@@ -224,15 +224,16 @@ def _execute(options: RunOptions, engine: Engine, folder: RunFolder, rec: dict, 
     live = options.live if options.live is not None else out.isatty()
     progress = Progress(rec["steps"], out, live=live)
     limits = Limits(cell_timeout=options.cell_timeout, step_timeout=options.step_timeout)
-    ctx = StepContext(folder, run_id, rec["mode"], env, limits, engine, progress)
     stop = threading.Event()
-    with _stop_on_signals(stop), Watchdog(options.step_timeout) as watchdog:
+    with _stop_on_signals(stop), Watchdog(options.step_timeout) as watchdog, render.Renderer() as renderer:
+        ctx = StepContext(folder, run_id, rec["mode"], env, limits, engine, progress, renderer)
         progress.refresh()
         run_steps(plan, rec, ctx, watchdog, parallel=options.parallel, stop=stop, save=lambda: folder.write(rec))
         interrupted = stop.is_set()
         summary = summary_notebook(options.notebooks_dir)
         if summary is not None and not interrupted:
             _run_summary(ctx, summary, runs_dir, watchdog, rec, out)
+        _renderings(rec, folder, renderer, out)
 
     record.end_attempt(rec, record.run_status(rec, interrupted), record.now_utc())
     folder.write(rec)
@@ -248,13 +249,27 @@ def _execute(options: RunOptions, engine: Engine, folder: RunFolder, rec: dict, 
     return _report(rec, folder, runs_dir, report)
 
 
+def _renderings(rec: dict, folder: RunFolder, renderer: render.Renderer, out: TextIO) -> None:
+    """Wait for the HTML of every notebook in the folder (also of steps done by an attempt that was killed
+    before rendering them) and note each in the record."""
+    entries = [s for s in rec["steps"] if s.get("notebook")] + ([rec["summary"]] if rec["summary"] else [])
+    for entry in entries:
+        notebook, html = folder.path / entry["notebook"], folder.html(Path(entry["notebook"]).stem)
+        if notebook.exists() and not html.exists() and not renderer.pending(html):
+            renderer.submit(notebook, html, hide_code=entry is rec["summary"])
+    for target, reason in renderer.wait().items():
+        print(f"could not render {target.name}: {reason}", file=out)
+    for entry in entries:
+        html = folder.html(Path(entry["notebook"]).stem)
+        entry["html"] = html.name if html.exists() else None
+
+
 def _run_summary(ctx: StepContext, notebook: Path, runs_dir: Path, watchdog: Watchdog, rec: dict,
                  out: TextIO) -> None:
     """The summary runs last, after failed steps too: its report says what failed."""
     outcome = run_notebook(ctx, "summary", notebook, "summary", {"run_id": ctx.run_id, "runs_dir": str(runs_dir)},
                            watchdog, hide_code=True)
-    html = ctx.folder.html("summary")
-    rec["summary"] = {"notebook": ctx.folder.notebook("summary").name, "html": html.name if html.exists() else None,
+    rec["summary"] = {"notebook": ctx.folder.notebook("summary").name, "html": None,
                       "status": SUCCEEDED if outcome.succeeded else FAILED,
                       "duration_s": round(outcome.duration_s, 2), "error_class": outcome.error_class,
                       "error_message": outcome.error_message}

@@ -19,13 +19,14 @@ from sqlalchemy import Engine, select
 
 from ..errors import ErrorClass
 from ..store.tables import sync_step
-from . import artifact, render
+from . import artifact
 from .execute import Limits, NotebookOutcome, execute
 from .folder import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED, RunFolder, iso
 from .kernel import kill_kernels
 from .plan import Step
 from .progress import Progress
 from .record import COUNT_KEYS, counts_of, now_utc
+from .render import Renderer
 from .watchdog import Watchdog
 
 log = logging.getLogger("vmsync.runner")
@@ -44,6 +45,7 @@ class StepContext:
     limits: Limits
     engine: Engine
     progress: Progress
+    renderer: Renderer
 
     def tag(self, stem: str) -> str:
         """The tag of the kernels of one notebook of this run (to stop them)."""
@@ -56,7 +58,7 @@ class StepContext:
 
 def run_notebook(ctx: StepContext, stem: str, source: Path, label: str, parameters: dict, watchdog: Watchdog, *,
                  hide_code: bool = False) -> NotebookOutcome:
-    """Execute ``source`` into ``<run folder>/<stem>.ipynb``, trim it and render its HTML; never raises."""
+    """Execute ``source`` into ``<run folder>/<stem>.ipynb``, trim it, queue its HTML; never raises."""
     output = ctx.folder.notebook(stem)
     tag = ctx.tag(stem)
     deadline = watchdog.watch(tag)
@@ -71,9 +73,9 @@ def run_notebook(ctx: StepContext, stem: str, source: Path, label: str, paramete
     if output.exists():
         try:
             artifact.truncate_outputs(output)
-            render.notebook_html(output, ctx.folder.html(stem), hide_code=hide_code)
-        except Exception as exc:  # the notebook itself is the record; a missing rendering is only logged
-            log.warning("%s: could not render HTML: %s", stem, exc)
+        except (OSError, ValueError) as exc:  # left as papermill wrote it; the run goes on
+            log.warning("%s: could not trim the notebook's outputs: %s", stem, exc)
+        ctx.renderer.submit(output, ctx.folder.html(stem), hide_code=hide_code)
     return outcome
 
 
@@ -138,13 +140,12 @@ def _finish(entry: dict, step: Step, outcome: NotebookOutcome, ctx: StepContext,
     counts, api_calls = counts_of(outcome.figures), (outcome.figures or {}).get("api_calls")
     if counts is None:
         counts, api_calls = _counts_from_database(ctx.engine, ctx.run_id, step.entity)
-    html = ctx.folder.html(step.name)
     if outcome.succeeded:
         status = SUCCEEDED
     else:
         status = INTERRUPTED if interrupted else FAILED
     entry.update(status=status, finished_at=iso(now_utc()), duration_s=round(outcome.duration_s, 2),
-                 counts=counts, api_calls=api_calls, html=html.name if html.exists() else None,
+                 counts=counts, api_calls=api_calls, html=None,
                  error_class=outcome.error_class, error_message=outcome.error_message)
     if interrupted and not outcome.succeeded:
         entry["error_message"] = "the run was interrupted while this step ran"

@@ -22,6 +22,7 @@ def _nothing_written(tmp_path, *, except_: tuple[str, ...] = ()) -> None:
     ({"exclude": ["gone"]}, "unknown entity gone"),
     ({"only": ["schools"], "exclude": ["schools"]}, "leave no entity to run"),
     ({"resume": "20200101T000000Z-abcd"}, "no run '20200101T000000Z-abcd'"),
+    ({"resume": "../../etc"}, "'../../etc' is not a run id"),
     ({"parallel": 0}, "--parallel must be 1 or more"),
     ({"resume": "20200101T000000Z-abcd", "full": True}, "leave out --only, --exclude and --full"),
 ])
@@ -99,4 +100,4 @@ def test_cli_usage_errors_exit_2(tmp_path):
     process = vmsync("run", "--parallel", "0", env=dict(os.environ), cwd=tmp_path)
     assert process.wait() == 2 and "must be 1 or more" in process.output()[1]
     process = vmsync("status", "nope", "--runs-dir", str(tmp_path / "runs"), env=dict(os.environ), cwd=tmp_path)
-    assert process.wait() == 2 and "no run 'nope'" in process.output()[1]
+    assert process.wait() == 2 and "'nope' is not a run id" in process.output()[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 import nbformat
 import pytest
@@ -144,3 +145,22 @@ def test_read_scrap_returns_the_last_value_glued(tmp_path, scraps):
     nbformat.write(nb, path)
     assert artifact.read_scrap(path, "vmsync_step") == (scraps[-1] if scraps else None)
     assert json.loads(path.read_text())["cells"]
+
+
+def test_kernels_started_side_by_side_do_not_clash(tmp_path):
+    source = make_notebook(tmp_path / "in.ipynb", "import os\nprint(run_id, os.environ['VMSYNC_TEST_VALUE'])")
+    outcomes: dict[int, object] = {}
+
+    def one(i: int) -> None:
+        outcomes[i] = execute(source, tmp_path / f"out-{i}.ipynb", {"run_id": f"r{i}"},
+                              env={"VMSYNC_TEST_VALUE": f"env-{i}"}, tag=f"t{i}")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(outcomes[i].succeeded and outcomes[i].start_attempts == 1 for i in range(4))
+    for i in range(4):
+        nb = nbformat.read(tmp_path / f"out-{i}.ipynb", as_version=4)
+        assert nb.cells[2].outputs[0].text == f"r{i} env-{i}\n"

@@ -85,6 +85,9 @@ class RunFolder:
     @classmethod
     def existing(cls, runs_dir: Path, run_id: str) -> RunFolder:
         """The folder of an earlier run, for ``--resume`` and ``status``; an unknown id is a ``UsageError``."""
+        if not is_run_id(run_id):
+            raise UsageError(f"{run_id!r} is not a run id (they look like 20261128T221500Z-ab12); "
+                             "`vmsync status` lists the last runs")
         folder = cls(runs_dir, run_id)
         if not folder.exists():
             known = [f.run_id for f in list_runs(runs_dir)[-5:]]

@@ -10,9 +10,11 @@ from __future__ import annotations
 import html
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .folder import list_runs
@@ -54,7 +56,9 @@ def _warm_up() -> None:
 
 
 def _exit_with(parent: int) -> None:
-    """In the worker: end it when the runner is gone (killed outright, it cannot stop its workers)."""
+    """In the worker: end it when the runner is gone (killed outright, it cannot stop its workers); leave
+    Ctrl-C to the runner, which decides what stops."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -68,13 +72,23 @@ class Renderer:
     """Renders notebooks to HTML in one worker process, in the order they are submitted."""
 
     def __init__(self) -> None:
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_exit_with, initargs=(os.getpid(),))
+        self._pool = self._start()
         self._jobs: dict[Path, Future] = {}
         self._pool.submit(_warm_up)  # the import overlaps the first steps
 
+    @staticmethod
+    def _start() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with,
+                                   initargs=(os.getpid(),))
+
     def submit(self, notebook: Path, target: Path, *, hide_code: bool = False) -> None:
-        self._jobs[target] = self._pool.submit(notebook_html, notebook, target, hide_code=hide_code)
+        try:
+            job = self._pool.submit(notebook_html, notebook, target, hide_code=hide_code)
+        except BrokenProcessPool:  # the worker died (killed, out of memory): start another once
+            self._pool.shutdown(wait=False)
+            self._pool = self._start()
+            job = self._pool.submit(notebook_html, notebook, target, hide_code=hide_code)
+        self._jobs[target] = job
 
     def pending(self, target: Path) -> bool:
         return target in self._jobs

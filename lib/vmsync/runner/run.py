@@ -200,6 +200,7 @@ def _unreachable(folder: RunFolder, rec: dict, exc: SyncError, secrets: list[str
     scan_and_redact(folder.path, secrets)
     render.write_index(runs_dir)
     print(f"Run {rec['run_id']} failed before any step: {rec['error']}", file=report)
+    print(f"Record: {_shown(folder.record_path)}", file=report)
     return RunResult(1, rec["run_id"], folder.path, rec["error"], rec)
 
 
@@ -281,11 +282,19 @@ def _report(rec: dict, folder: RunFolder, runs_dir: Path, report: TextIO) -> Run
     for leak in rec["secrets_found"]:
         print(f"secret found and redacted: {leak}", file=report)
     target = (rec.get("summary") or {}).get("html")
-    where = folder.path / target if target else folder.path
-    print(f"Run {rec['run_id']} {rec['status']} in {rec['duration_s']:.0f} s. Report: {where}  "
-          f"(all runs: {runs_dir / render.INDEX})", file=report, flush=True)
+    print(f"Run {rec['run_id']} {rec['status']} in {rec['duration_s']:.0f} s.", file=report)
+    print(f"Report: {_shown(folder.path / target if target else folder.path)}", file=report)
+    print(f"All runs: {_shown(runs_dir / render.INDEX)}", file=report, flush=True)
     code = 0 if rec["status"] == SUCCEEDED else 1
     return RunResult(code, rec["run_id"], folder.path, rec["status"], rec)
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working folder when it is inside it (``runs/...``), else absolute."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 @contextlib.contextmanager

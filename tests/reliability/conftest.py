@@ -1,0 +1,178 @@
+"""Reliability fixtures: databases on SQLite and PostgreSQL, settings and a fast-failing client for the tiny
+sandbox org, a frozen org clock, and ``snapshot`` to compare whole databases.
+
+* ``db_url``: a fresh database per test: a SQLite file, or a PostgreSQL schema of its own (dropped after).
+* ``org``: the session's sandbox, reset and with its clock frozen at ``FROZEN_AT`` (the same instant in every
+  test, so records written through the API get the same Ids and stamps in a reference run and a faulty one).
+* ``steps``: ``steps.run(entity, run_id, **params)`` runs a step with a client that gives up fast (small read
+  timeout, short retry waits), so a fault the sync cannot get past costs a fraction of a second.
+* ``snapshot(db_url)``: what the database says about the org, bookkeeping left out (see its docstring).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from vmsync.config import Settings, load_settings
+from vmsync.errors import SyncError
+from vmsync.salesforce import RetryPolicy, connect
+from vmsync.sandbox.generate.timeline import GENERATED_UNTIL
+from vmsync.store import tables as t
+from vmsync.sync.params import StepParams
+from vmsync.sync.step import StepResult, run_step
+
+FAST = RetryPolicy(attempts=3, total_seconds=20, initial_wait=0.01, max_wait=0.05, jitter=0.01)
+READ_TIMEOUT = 0.4  # seconds; a "slow" fault delays an answer past it
+FROZEN_AT = GENERATED_UNTIL + timedelta(days=1)  # after every generated record, before the real now
+BOOKKEEPING = {"id", "created_at", "updated_at", "run_id", "synced_at"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, empty VMS database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/vms.db"
+        return
+    yield from postgres_schema(request.getfixturevalue("pg_url"))
+
+
+def postgres_schema(base: str):
+    """Yields the URL of a new schema of the PostgreSQL at ``base``; drops the schema when resumed."""
+    schema = f"rel_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+def environ(sandbox, db_url: str, **overrides: str | None) -> dict[str, str]:
+    """The SF_* / VMSYNC_* settings that point vmsync at ``sandbox`` and ``db_url`` (None drops a setting)."""
+    c = sandbox.connection
+    env = {"SF_USERNAME": c["username"], "SF_PASSWORD": c["password"], "SF_SECURITY_TOKEN": c["security_token"],
+           "SF_LOGIN_URL": c["login_url"], "SF_CA_BUNDLE": c["ca_bundle"], "VMSYNC_DB_URL": db_url}
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def fast_client(settings: Settings):
+    """A client that gives up quickly: 3 attempts, waits of hundredths of a second, a short read timeout."""
+    return connect(settings, timeout=(5.0, READ_TIMEOUT), retry=FAST, bulk_poll_wait=0.02)
+
+
+@pytest.fixture
+def org(clean_sandbox):
+    """The session's sandbox, reset, with its clock frozen at ``FROZEN_AT``."""
+    clean_sandbox.control.freeze(FROZEN_AT)
+    return clean_sandbox
+
+
+@dataclass
+class Steps:
+    """Runs steps the way a notebook does, into one database, with one fast-failing client."""
+
+    settings: Settings
+    client: object
+
+    def run(self, entity: str, run_id: str, **params) -> StepResult:
+        return run_step(entity, StepParams(run_id=run_id, **params), self.settings, client=self.client)
+
+    def attempt(self, entity: str, run_id: str, **params) -> StepResult | SyncError:
+        """The step's result, or the ``SyncError`` it failed with."""
+        try:
+            return self.run(entity, run_id, **params)
+        except SyncError as error:
+            return error
+
+
+@pytest.fixture
+def steps(org, db_url) -> Steps:
+    settings = load_settings(environ=environ(org, db_url), env_file=None)
+    return Steps(settings, fast_client(settings))
+
+
+def snapshot(db_url: str) -> dict[str, Counter]:
+    """Everything the database holds about the org, in a form two databases can be compared in.
+
+    Per table, the multiset of its rows: model tables with foreign keys given as the parent's salesforce_id and
+    ``deleted_at`` as a flag; raw mirror tables as they are; the open issues; the watermarks. Left out:
+    surrogate ids, created/updated/synced times and run ids, which say when and by which run, not what.
+    """
+    engine = sa.create_engine(db_url)
+    inspector = sa.inspect(engine)
+    found: dict[str, Counter] = {}
+    with engine.connect() as conn:
+        for table in t.metadata.sorted_tables:
+            if ("salesforce_id" in table.c or table.name.startswith("sf_")) and inspector.has_table(table.name):
+                found[table.name] = _rows(conn, table)
+        if inspector.has_table(t.sync_issue.name):
+            i, w = t.sync_issue, t.sync_watermark
+            found["open issues"] = Counter(conn.execute(
+                sa.select(i.c.entity, i.c.object, i.c.record_id, i.c.kind, i.c.code, i.c.field, i.c.parent_id)
+                .where(i.c.resolved_at.is_(None))).all())
+            found["watermarks"] = Counter((s, _naive_utc(m)) for s, m in conn.execute(sa.select(w.c.stream, w.c.watermark)))
+    engine.dispose()
+    return found
+
+
+def _rows(conn, table: sa.Table) -> Counter:
+    columns = [c for c in table.c if c.name not in BOOKKEEPING]
+    parents = {}
+    for column in columns:
+        if column.foreign_keys:
+            parent = next(iter(column.foreign_keys)).column.table
+            parents[column.name] = dict(conn.execute(sa.select(parent.c.id, parent.c.salesforce_id)).all())
+    rows = Counter()
+    for row in conn.execute(sa.select(*columns)):
+        values = []
+        for column, value in zip(columns, row, strict=True):
+            if column.name == "deleted_at":
+                value = value is not None
+            elif column.name in parents and value is not None:
+                value = parents[column.name].get(value, f"dangling id {value}")
+            elif isinstance(value, dict | list):
+                value = json.dumps(value, sort_keys=True)
+            values.append(_naive_utc(value))
+        rows[tuple(values)] += 1
+    return rows
+
+
+def _naive_utc(value):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def differences(got: dict[str, Counter], expected: dict[str, Counter], limit: int = 3) -> list[str]:
+    """Per table, a few rows one snapshot has and the other lacks: a readable assertion message."""
+    lines = []
+    for name in sorted(set(got) | set(expected)):
+        a, b = got.get(name, Counter()), expected.get(name, Counter())
+        if a != b:
+            extra, missing = list((a - b).elements()), list((b - a).elements())
+            lines.append(f"{name}: {len(extra)} unexpected, {len(missing)} missing; unexpected e.g. "
+                         f"{extra[:limit]}; missing e.g. {missing[:limit]}")
+    return lines
+
+
+def org_store(sandbox):
+    """The org's record store, for what Salesforce's REST API cannot do (undelete; in Salesforce that is a
+    SOAP or Apex call). Only a sandbox served in this process has one."""
+    return sandbox._server.org.store
+
+
+def scrub_environment(monkeypatch) -> None:
+    """Remove every SF_* / VMSYNC_* setting this process inherited, so a test sees only what it sets."""
+    for name in [n for n in os.environ if n.startswith(("SF_", "VMSYNC_"))]:
+        monkeypatch.delenv(name)

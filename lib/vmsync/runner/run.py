@@ -33,7 +33,7 @@ from .environment import SANDBOX_DB_URL, sandbox_environment, settings_from, sta
 from .execute import Limits
 from .folder import FAILED, INTERRUPTED, RUNNING, SUCCEEDED, RunFolder, check_runs_dir, new_run_id
 from .lock import LockHeld, RunLock, current_holder, is_stale
-from .plan import UsageError, build_plan, default_notebooks_dir, summary_notebook
+from .plan import Step, UsageError, build_plan, default_notebooks_dir, summary_notebook
 from .progress import Progress, table
 from .schedule import StepContext, run_notebook, run_steps
 from .secrets import scan_and_redact
@@ -116,21 +116,7 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
     stack.callback(engine.dispose)
     notebooks_dir = options.notebooks_dir or default_notebooks_dir()
 
-    if options.resume:
-        folder = RunFolder.existing(runs_dir, options.resume)
-        rec = folder.read()
-        if rec["database"] != preflight.safe_url(db_url):
-            raise UsageError(f"run {options.resume} ran against {rec['database']}, not "
-                             f"{preflight.safe_url(db_url)}; pass --db with that database to resume it")
-        plan = record.plan_of(rec, notebooks_dir)
-        missing = [s.entity for s in plan if not s.notebook.is_file()]
-        if missing:
-            raise UsageError(f"cannot resume: no notebook for {', '.join(missing)} in {notebooks_dir}")
-        mode = rec["mode"]
-    else:
-        folder, rec = None, None
-        plan = build_plan(options.only, options.exclude, notebooks_dir)
-        mode = "full" if options.full else "incremental"
+    folder, rec, plan = _plan(options, runs_dir, db_url, notebooks_dir)
     holder = current_holder(engine) if exists else None
     if holder and not is_stale(holder):
         raise UsageError(str(LockHeld(holder)))
@@ -146,15 +132,7 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
     secrets = list(settings.secret_values()) + ([connection["admin_token"]] if connection else [])
 
     if rec is None:
-        run_id = new_run_id()
-        parameters = {"mode": mode, "only": options.only, "exclude": options.exclude,
-                      "parallel": options.parallel, "cell_timeout": options.cell_timeout,
-                      "step_timeout": options.step_timeout, "allow_other_org": options.allow_other_org,
-                      "sandbox": options.sandbox_preset if options.sandbox else None,
-                      "notebook_parameters": {"run_id": run_id, "mode": mode}}
-        folder = RunFolder(runs_dir, run_id)
-        rec = record.new_record(run_id, plan, mode=mode, database=preflight.safe_url(db_url),
-                                parameters=parameters, notebooks_dir=notebooks_dir, now=record.now_utc())
+        folder, rec = _new_run(options, plan, runs_dir, db_url, notebooks_dir)
     run_id = rec["run_id"]
 
     try:
@@ -162,8 +140,8 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
         org_id = client.org_id
     except SyncError as exc:  # the org could not be reached: a failed run, recorded, with nothing synced
         return _unreachable(folder, rec, exc, secrets, runs_dir, report)
-    preflight.check_org(preflight.recorded_org(engine) if exists else None, org_id, allow_other_org=options.allow_other_org,
-                        shown_db=preflight.safe_url(db_url))
+    preflight.check_org(preflight.recorded_org(engine) if exists else None, org_id,
+                        allow_other_org=options.allow_other_org, shown_db=preflight.safe_url(db_url))
 
     _create_schema(engine)
     lock = RunLock(engine, run_id)
@@ -175,6 +153,37 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
         return _execute(options, engine, folder, rec, plan, org_id, env, secrets, runs_dir, out, report)
     finally:
         lock.release()
+
+
+def _plan(options: RunOptions, runs_dir: Path, db_url: str,
+          notebooks_dir: Path) -> tuple[RunFolder | None, dict | None, list[Step]]:
+    """The steps to run: those of the run to resume (with its folder and record), or a new plan."""
+    if not options.resume:
+        return None, None, build_plan(options.only, options.exclude, notebooks_dir)
+    folder = RunFolder.existing(runs_dir, options.resume)
+    rec = folder.read()
+    if rec["database"] != preflight.safe_url(db_url):
+        raise UsageError(f"run {options.resume} ran against {rec['database']}, not {preflight.safe_url(db_url)}; "
+                         "pass --db with that database to resume it")
+    plan = record.plan_of(rec, notebooks_dir)
+    missing = [s.entity for s in plan if not s.notebook.is_file()]
+    if missing:
+        raise UsageError(f"cannot resume: no notebook for {', '.join(missing)} in {notebooks_dir}")
+    return folder, rec, plan
+
+
+def _new_run(options: RunOptions, plan: list[Step], runs_dir: Path, db_url: str,
+             notebooks_dir: Path) -> tuple[RunFolder, dict]:
+    run_id = new_run_id()
+    mode = "full" if options.full else "incremental"
+    parameters = {"mode": mode, "only": options.only, "exclude": options.exclude, "parallel": options.parallel,
+                  "cell_timeout": options.cell_timeout, "step_timeout": options.step_timeout,
+                  "allow_other_org": options.allow_other_org,
+                  "sandbox": options.sandbox_preset if options.sandbox else None,
+                  "notebook_parameters": {"run_id": run_id, "mode": mode}}
+    rec = record.new_record(run_id, plan, mode=mode, database=preflight.safe_url(db_url), parameters=parameters,
+                            notebooks_dir=notebooks_dir, now=record.now_utc())
+    return RunFolder(runs_dir, run_id), rec
 
 
 def _create_schema(engine: Engine, attempts: int = 3) -> None:
@@ -204,7 +213,7 @@ def _unreachable(folder: RunFolder, rec: dict, exc: SyncError, secrets: list[str
     return RunResult(1, rec["run_id"], folder.path, rec["error"], rec)
 
 
-def _execute(options: RunOptions, engine: Engine, folder: RunFolder, rec: dict, plan, org_id: str,
+def _execute(options: RunOptions, engine: Engine, folder: RunFolder, rec: dict, plan: list[Step], org_id: str,
              env: dict[str, str], secrets: list[str], runs_dir: Path, out: TextIO, report: TextIO) -> RunResult:
     run_id = rec["run_id"]
     if not folder.path.exists():

@@ -11,8 +11,9 @@ from IPython.display import Markdown, display
 
 from .. import notebook as nb
 from ..sync.params import manual_run_id
+from .about import DEPENDS_ON, DESCRIPTION, TITLE
 from .options import DEFAULT_PARTNER, DEFAULT_TIMEZONE, VirtualParams, environment
-from .step import DEPENDS_ON, DESCRIPTION, TITLE, VirtualResult, run
+from .step import VirtualResult, run
 
 HELD = {"rows": "data rows in the file", "blank_rows": "blank rows",
         "other_partner": "rows of other partners", "student_or_parent": "student and parent rows",

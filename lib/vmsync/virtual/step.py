@@ -25,6 +25,7 @@ from ..sync import issues
 from ..sync.step import StepResult, StreamResult
 from ..sync.writer import PageCounts
 from . import levels, users
+from .about import MODEL_TABLES, NAME
 from .columns import SESSION_REPORT, locate
 from .match import Directory
 from .modes import cutoff, effective
@@ -32,17 +33,6 @@ from .options import VirtualParams
 from .read import OBJECT, Report, read_report
 from .source import SourceError, describe, open_source
 from .write import SessionWriter
-
-NAME = "virtual_sessions"
-TITLE = "Virtual sessions (Pathful)"
-DESCRIPTION = ("The Pathful session report (a spreadsheet, or a published Google Sheet) into `event` "
-               "(type VIRTUAL_SESSION) and `virtual_session`, with educators in `event_teacher` linked to "
-               "teachers, presenters in `event_presenter` linked to volunteers and organizations, and "
-               "`event_district`; optionally Pathful users (`pathful_user`) and school levels "
-               "(`school.level`).")
-DEPENDS_ON = ("schools", "organizations", "volunteers", "teachers", "events")
-MODEL_TABLES = ("event", "virtual_session", "event_district", "event_teacher", "event_presenter",
-                "pathful_user", "school")
 
 
 @dataclass

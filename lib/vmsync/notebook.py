@@ -7,8 +7,10 @@ anyone) can read every step of a run back from the executed notebooks.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 from sqlalchemy import select
 
 from .config import load_settings
@@ -83,19 +85,19 @@ def problems(result: StepResult, db_url: str | None = None, limit: int = 10) -> 
     return frame
 
 
-def chart(result: StepResult):
-    """A small bar chart of what happened to the extracted records."""
-    import matplotlib
+BAR_COLOURS = {"new": "#2b8a3e", "updated": "#1971c2", "unchanged": "#adb5bd", "deleted": "#868e96",
+               "rejected": "#c92a2a", "orphaned": "#e67700"}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
+def chart(result: StepResult) -> HTML:
+    """A small bar chart of what happened to the extracted records (plain HTML: light in the kernel and the file)."""
     f = result.figures()
-    names = ["new", "updated", "unchanged", "deleted", "rejected", "orphaned"]
-    fig, ax = plt.subplots(figsize=(6, 2.2), dpi=80)
-    ax.barh(names, [f[n] for n in names], color=["#2b8a3e", "#1971c2", "#adb5bd", "#868e96", "#c92a2a", "#e67700"])
-    ax.invert_yaxis()
-    ax.set_xlabel("records")
-    ax.set_title(f"{result.entity}: {f['extracted']} records extracted")
-    fig.tight_layout()
-    return fig
+    widest = max([f[name] for name in BAR_COLOURS] + [1])
+    rows = "".join(
+        f'<tr><td style="text-align:right;padding-right:6px">{name}</td><td style="width:320px">'
+        f'<div style="background:{colour};height:12px;width:{max(f[name] / widest * 300, 1 if f[name] else 0):.0f}px">'
+        f'</div></td><td style="padding-left:6px">{f[name]:,}</td></tr>'
+        for name, colour in BAR_COLOURS.items()
+    )
+    return HTML(f"<p><b>{html.escape(result.entity)}</b>: {f['extracted']:,} records extracted</p>"
+                f'<table style="border-collapse:collapse;font-size:12px">{rows}</table>')

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import secrets
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,6 +82,10 @@ class RunFolder:
 
     def html(self, stem: str) -> Path:
         return self.path / f"{stem}.html"
+
+    def progress_file(self, stem: str) -> Path:
+        """Where a running step reports its pages (removed when the step ends)."""
+        return Path(tempfile.gettempdir()) / f"vmsync-{self.run_id}-{stem}.progress.json"
 
     @classmethod
     def existing(cls, runs_dir: Path, run_id: str) -> RunFolder:

@@ -8,8 +8,10 @@ prints too.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from pathlib import Path
 from typing import TextIO
 
 from .folder import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED
@@ -26,13 +28,16 @@ def _counts_text(step: dict) -> str:
     return ", ".join(shown) if shown else "no changes"
 
 
-def step_line(step: dict, width: int, cell: tuple[int, int] | None = None, elapsed: float | None = None) -> str:
+def step_line(step: dict, width: int, cell: tuple[int, int] | None = None, elapsed: float | None = None,
+              pages: dict | None = None) -> str:
     """One step as a line: ``01 schools      done     2.1 s  new 12, updated 3``."""
     status = step.get("status", PENDING)
     head = f"{step['index']:>3} {step['entity']:<{width}} {_LABEL.get(status, status):<8}"
     if status == RUNNING:
         took = f"{elapsed:5.1f} s" if elapsed is not None else ""
         where = f"cell {cell[0]}/{cell[1]}" if cell else "starting"
+        if pages:
+            where += f", page {pages['pages']} ({pages['records']} records)"
         return f"{head} {took}  {where}"
     took = f"{step['duration_s']:5.1f} s" if step.get("duration_s") is not None else ""
     if status == SUCCEEDED:
@@ -71,6 +76,7 @@ class Progress:
         self.live = live
         self.width = max(len(s["entity"]) for s in steps) if steps else 10
         self._cells: dict[str, tuple[int, int]] = {}
+        self._page_files: dict[str, Path] = {}
         self._started: dict[str, float] = {}
         self._lock = threading.Lock()
         self._drawn = 0
@@ -79,6 +85,18 @@ class Progress:
         """A step's kernel started cell ``index`` of ``total`` (called from the step's thread)."""
         with self._lock:
             self._cells[entity] = (index, total)
+
+    def watch(self, entity: str, page_file: Path) -> None:
+        """Where a step's kernel reports the pages it has written (``VMSYNC_PROGRESS_FILE``)."""
+        with self._lock:
+            self._page_files[entity] = page_file
+
+    def _pages(self, entity: str) -> dict | None:
+        path = self._page_files.get(entity)
+        try:
+            return json.loads(path.read_text(encoding="utf-8")) if path else None
+        except (OSError, ValueError):  # not written yet, or being replaced
+            return None
 
     def changed(self, step: dict) -> None:
         """A step started or ended (called from the runner's thread)."""
@@ -96,7 +114,8 @@ class Progress:
             cells = dict(self._cells)
         now = time.monotonic()
         lines = [step_line(s, self.width, cells.get(s["entity"]),
-                           now - self._started[s["entity"]] if s["entity"] in self._started else None)
+                           now - self._started[s["entity"]] if s["entity"] in self._started else None,
+                           self._pages(s["entity"]) if s.get("status") == RUNNING else None)
                  for s in self.steps]
         up = f"\x1b[{self._drawn}F" if self._drawn else ""
         self.out.write(up + "".join(f"\x1b[2K{line}\n" for line in lines))

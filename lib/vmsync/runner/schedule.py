@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 
 from ..errors import ErrorClass
 from ..store.tables import sync_step
+from ..sync.step import PROGRESS_ENV
 from . import artifact
 from .execute import Limits, NotebookOutcome, execute
 from .folder import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED, RunFolder, iso
@@ -62,14 +63,17 @@ def run_notebook(ctx: StepContext, stem: str, source: Path, label: str, paramete
     output = ctx.folder.notebook(stem)
     tag = ctx.tag(stem)
     deadline = watchdog.watch(tag)
+    pages = ctx.folder.progress_file(stem)
+    ctx.progress.watch(label, pages)
     try:
-        outcome = execute(source, output, parameters, env=ctx.env, tag=tag, limits=ctx.limits,
-                          deadline=deadline, on_cell=lambda i, n: ctx.progress.cell(label, i, n))
+        outcome = execute(source, output, parameters, env={**ctx.env, PROGRESS_ENV: str(pages)}, tag=tag,
+                          limits=ctx.limits, deadline=deadline, on_cell=lambda i, n: ctx.progress.cell(label, i, n))
     except Exception as exc:  # a runner bug must not stop the other steps: the step fails, with the reason
         log.exception("%s: the runner failed", stem)
         outcome = NotebookOutcome(False, 0.0, ErrorClass.UNKNOWN, f"runner error: {type(exc).__name__}: {exc}")
     finally:
         watchdog.forget(tag)
+        pages.unlink(missing_ok=True)
     if output.exists():
         try:
             artifact.truncate_outputs(output)

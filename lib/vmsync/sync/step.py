@@ -8,6 +8,8 @@ comparison; records that cannot be mapped or linked kept in ``sync_issue`` and t
 
 from __future__ import annotations
 
+import json
+import os
 import resource
 import time
 from dataclasses import asdict, dataclass, field
@@ -29,6 +31,7 @@ from .params import StepParams
 from .prefetch import prefetched
 from .writer import PageCounts, PageWriter, chunks
 
+PROGRESS_ENV = "VMSYNC_PROGRESS_FILE"
 BULK_PAGE = 10_000  # records per Bulk 2.0 result page: two pages in memory at most (one prefetched)
 
 
@@ -196,9 +199,10 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
     with engine.connect() as conn:
         seen = _SeenIds(conn) if full and not params.dry_run else None
         pages = _pages(client, stream, soql, full, params)
-        for page in prefetched(pages):
+        for number, page in enumerate(prefetched(pages), start=1):
             with conn.begin() as tx:
                 counts.add(writer.write(conn, page))
+                report_progress(key, number, counts.extracted)
                 if seen:
                     seen.add([r["Id"] for r in page])
                 _finish(tx, params.dry_run)
@@ -218,6 +222,17 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
             seen.drop()
     result.counts.add(counts)
     return StreamResult(key, stream.object, full, soql, before, after, counts)
+
+
+def report_progress(stream: str, pages: int, records: int) -> None:
+    """Tell whoever watches (the runner, through ``VMSYNC_PROGRESS_FILE``) how far the step has come."""
+    path = os.environ.get(PROGRESS_ENV)
+    if not path:
+        return
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump({"stream": stream, "pages": pages, "records": records}, f)
+    os.replace(tmp, path)
 
 
 def _finish(tx, dry_run: bool) -> None:

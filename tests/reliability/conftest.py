@@ -44,6 +44,15 @@ def db_url(request, tmp_path):
     yield from postgres_schema(request.getfixturevalue("pg_url"))
 
 
+@pytest.fixture
+def second_db_url(request, db_url, tmp_path):
+    """Another fresh database of the same kind as ``db_url``: where a reference run goes."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/second.db"
+        return
+    yield from postgres_schema(request.getfixturevalue("pg_url"))
+
+
 def postgres_schema(base: str):
     """Yields the URL of a new schema of the PostgreSQL at ``base``; drops the schema when resumed."""
     schema = f"rel_{uuid.uuid4().hex[:12]}"
@@ -96,10 +105,14 @@ class Steps:
             return error
 
 
+def steps_for(sandbox, db_url: str) -> Steps:
+    settings = load_settings(environ=environ(sandbox, db_url), env_file=None)
+    return Steps(settings, fast_client(settings))
+
+
 @pytest.fixture
 def steps(org, db_url) -> Steps:
-    settings = load_settings(environ=environ(org, db_url), env_file=None)
-    return Steps(settings, fast_client(settings))
+    return steps_for(org, db_url)
 
 
 def snapshot(db_url: str) -> dict[str, Counter]:
@@ -128,24 +141,34 @@ def snapshot(db_url: str) -> dict[str, Counter]:
 
 def _rows(conn, table: sa.Table) -> Counter:
     columns = [c for c in table.c if c.name not in BOOKKEEPING]
-    parents = {}
-    for column in columns:
-        if column.foreign_keys:
-            parent = next(iter(column.foreign_keys)).column.table
-            parents[column.name] = dict(conn.execute(sa.select(parent.c.id, parent.c.salesforce_id)).all())
-    rows = Counter()
-    for row in conn.execute(sa.select(*columns)):
-        values = []
-        for column, value in zip(columns, row, strict=True):
-            if column.name == "deleted_at":
-                value = value is not None
-            elif column.name in parents and value is not None:
-                value = parents[column.name].get(value, f"dangling id {value}")
-            elif isinstance(value, dict | list):
-                value = json.dumps(value, sort_keys=True)
-            values.append(_naive_utc(value))
-        rows[tuple(values)] += 1
-    return rows
+    converters = [_converter(conn, c) for c in columns]
+    rows = conn.execute(sa.select(*columns))
+    if not any(converters):
+        return Counter(map(tuple, rows))
+    plan = [(i, f) for i, f in enumerate(converters) if f]
+    found = Counter()
+    for row in rows:
+        values = list(row)
+        for i, convert in plan:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        found[tuple(values)] += 1
+    return found
+
+
+def _converter(conn, column: sa.Column):
+    """How a value of ``column`` is compared: None when as it is."""
+    if column.name == "deleted_at":
+        return lambda value: True  # None (live) stays None
+    if column.foreign_keys:
+        parent = next(iter(column.foreign_keys)).column.table
+        keys = dict(conn.execute(sa.select(parent.c.id, parent.c.salesforce_id)).all())
+        return lambda value: keys.get(value, f"dangling id {value}")
+    if isinstance(column.type, sa.DateTime):
+        return _naive_utc
+    if isinstance(column.type, sa.JSON):
+        return lambda value: json.dumps(value, sort_keys=True)
+    return None
 
 
 def _naive_utc(value):

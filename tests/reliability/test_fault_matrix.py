@@ -20,11 +20,10 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
-from vmsync.config import load_settings
 from vmsync.errors import SyncError
 from vmsync.store import tables as t
 
-from .conftest import FROZEN_AT, Steps, differences, environ, fast_client, postgres_schema, snapshot
+from .conftest import FROZEN_AT, Steps, differences, postgres_schema, snapshot, steps_for
 
 VOLUNTEERS = "volunteers:volunteers"
 
@@ -120,8 +119,7 @@ class Scenario:
         return db_url, steps
 
     def steps(self, db_url: str) -> Steps:
-        settings = load_settings(environ=environ(self.sandbox, db_url), env_file=None)
-        return Steps(settings, fast_client(settings))
+        return steps_for(self.sandbox, db_url)
 
     def case(self, point: str, fault: str, persistence: str, caplog) -> None:
         db_url, steps = self.base()

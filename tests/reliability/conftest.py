@@ -139,10 +139,22 @@ def snapshot(db_url: str) -> dict[str, Counter]:
     return found
 
 
-def _rows(conn, table: sa.Table) -> Counter:
+def live_snapshot(db_url: str) -> dict[str, Counter]:
+    """The live rows of every model table (``deleted_at`` NULL), compared as ``snapshot`` compares them: what
+    a fresh full sync of the same org must also give."""
+    engine = sa.create_engine(db_url)
+    inspector = sa.inspect(engine)
+    with engine.connect() as conn:
+        found = {table.name: _rows(conn, table, live=True) for table in t.metadata.sorted_tables
+                 if "salesforce_id" in table.c and inspector.has_table(table.name)}
+    engine.dispose()
+    return found
+
+
+def _rows(conn, table: sa.Table, *, live: bool = False) -> Counter:
     columns = [c for c in table.c if c.name not in BOOKKEEPING]
     converters = [_converter(conn, c) for c in columns]
-    rows = conn.execute(sa.select(*columns))
+    rows = conn.execute(sa.select(*columns).where(table.c.deleted_at.is_(None)) if live else sa.select(*columns))
     if not any(converters):
         return Counter(map(tuple, rows))
     plan = [(i, f) for i, f in enumerate(converters) if f]

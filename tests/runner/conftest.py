@@ -37,7 +37,8 @@ def run_in_process(sandbox, tmp: Path, **options) -> tuple[RunResult, str]:
     options.setdefault("runs_dir", tmp / "runs")
     options.setdefault("live", False)
     options.setdefault("env_file", None)
-    result = run_suite(RunOptions(connection=sandbox.connection, **options), out=out, report=out)
+    options.setdefault("connection", sandbox.connection)
+    result = run_suite(RunOptions(**options), out=out, report=out)
     return result, out.getvalue()
 
 

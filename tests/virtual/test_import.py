@@ -186,7 +186,7 @@ def test_unmatched_people_appear_once_and_link_when_the_teacher_is_synced(synced
     with engine.connect() as conn:
         resolved = conn.execute(select(i.c.resolution, i.c.resolved_run_id).where(
             i.c.entity == "virtual_sessions", i.c.record_id == record)).one()
-    assert tuple(resolved) == ("fixed", "v-9")
+    assert tuple(resolved) == ("linked", "v-9")
 
 
 def test_modes_keep_sessions_from_their_cutoff(report_xlsx, run, engine, generated):

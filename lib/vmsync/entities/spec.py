@@ -7,7 +7,7 @@ does the rest the same way for every entity.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -118,11 +118,16 @@ class Entity:
     derive: Callable[[Connection, str, datetime], None] | None = None
     """Runs after the streams, in the database alone, to fill links Salesforce does not give (the districts
     of a session with no school, from its students' schools). Called with (connection, run id, now)."""
+    skip: Callable[[Mapping[str, str]], str | None] | None = None
+    """Given the run's environment, why the step has nothing to do (a source not configured), or None. A step
+    skipped this way is not a failure and holds nothing up."""
+    writes: tuple[str, ...] = ()
+    """Model tables written other than through streams (a step whose source is not Salesforce)."""
 
     @property
     def tables(self) -> tuple[str, ...]:
         """The model tables this entity writes, in the order it writes them."""
-        return tuple(dict.fromkeys(t.name for s in self.streams for t in s.tables))
+        return tuple(dict.fromkeys([*(t.name for s in self.streams for t in s.tables), *self.writes]))
 
     def stream_key(self, stream: Stream) -> str:
         return f"{self.name}:{stream.name}"

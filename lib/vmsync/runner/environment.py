@@ -17,10 +17,12 @@ SANDBOX_DB_URL = "sqlite:///sandbox.db"
 
 
 def sandbox_environment(connection: dict) -> dict[str, str]:
-    """The ``SF_*`` settings that point a kernel at a sandbox org (SOAP login, the sandbox's CA)."""
+    """The ``SF_*`` settings that point a kernel at a sandbox org (SOAP login, the sandbox's CA), and its Pathful
+    session report as the virtual sessions' source."""
     return {"SF_USERNAME": connection["username"], "SF_PASSWORD": connection["password"],
             "SF_SECURITY_TOKEN": connection["security_token"], "SF_LOGIN_URL": connection["login_url"],
-            "SF_CA_BUNDLE": str(connection["ca_bundle"]), "SF_CONSUMER_KEY": "", "SF_CONSUMER_SECRET": ""}
+            "SF_CA_BUNDLE": str(connection["ca_bundle"]), "SF_CONSUMER_KEY": "", "SF_CONSUMER_SECRET": "",
+            "VMSYNC_PATHFUL_SOURCE": connection.get("pathful_report", "")}
 
 
 def settings_from(environ: Mapping[str, str] | None, env_file: str | None, *, need_salesforce: bool = True) -> Settings:

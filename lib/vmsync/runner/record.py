@@ -83,7 +83,7 @@ def begin_attempt(record: dict, now: datetime) -> None:
                                "host": socket.gethostname(), "status": RUNNING})
     for step in record["steps"]:
         if step["status"] in TO_RERUN:
-            step.update(status=PENDING, reason=None)
+            step.update(status=PENDING, reason=None, configured=None)
     record["secrets_found"] = []
 
 
@@ -97,11 +97,16 @@ def end_attempt(record: dict, status: str, now: datetime) -> None:
         for a in record["attempts"] if a["finished_at"]), 1)
 
 
+def is_unconfigured(step: dict) -> bool:
+    """A step skipped because its source is not configured: nothing to do, so neither a failure nor a block."""
+    return step["status"] == SKIPPED and step.get("configured") is False
+
+
 def run_status(record: dict, interrupted: bool) -> str:
     """succeeded when every step (and the summary) did; interrupted when stopped; failed otherwise."""
     if interrupted:
         return INTERRUPTED
-    steps_ok = all(s["status"] == SUCCEEDED for s in record["steps"])
+    steps_ok = all(s["status"] == SUCCEEDED or is_unconfigured(s) for s in record["steps"])
     summary_ok = record["summary"] is None or record["summary"]["status"] == SUCCEEDED
     return SUCCEEDED if steps_ok and summary_ok and not record["secrets_found"] else FAILED
 

@@ -9,6 +9,7 @@ alone, every time a step starts or ends.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from .. import entities
 from ..errors import ErrorClass
 from ..store.tables import sync_step
 from ..sync.step import PROGRESS_ENV
@@ -26,7 +28,7 @@ from .folder import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED, R
 from .kernel import kill_kernels
 from .plan import Step
 from .progress import Progress
-from .record import COUNT_KEYS, counts_of, now_utc
+from .record import COUNT_KEYS, counts_of, is_unconfigured, now_utc
 from .render import Renderer
 from .watchdog import Watchdog
 
@@ -114,12 +116,16 @@ def run_steps(plan: list[Step], record: dict, ctx: StepContext, watchdog: Watchd
             entry = steps[step.entity]
             if entry["status"] != PENDING:
                 continue
-            blocked = [d for d in step.depends_on if steps[d]["status"] in NOT_DONE]
+            blocked = [d for d in step.depends_on
+                       if steps[d]["status"] in NOT_DONE and not is_unconfigured(steps[d])]
             if blocked and not stop.is_set():  # an interrupted run leaves the rest pending, for --resume
                 entry.update(status=SKIPPED, reason=f"{', '.join(blocked)} did not succeed")
                 changed(entry)
+            elif not stop.is_set() and (reason := _unconfigured(step, ctx)):
+                entry.update(status=SKIPPED, reason=reason, configured=False)
+                changed(entry)
             elif (not stop.is_set() and len(running) < parallel
-                  and all(steps[d]["status"] == SUCCEEDED for d in step.depends_on)):
+                  and all(steps[d]["status"] == SUCCEEDED or is_unconfigured(steps[d]) for d in step.depends_on)):
                 entry.update(status=RUNNING, started_at=iso(now_utc()), finished_at=None, duration_s=None,
                              error_class=None, error_message=None, attempts=entry["attempts"] + 1,
                              notebook=ctx.folder.notebook(step.name).name)
@@ -138,6 +144,12 @@ def run_steps(plan: list[Step], record: dict, ctx: StepContext, watchdog: Watchd
         del running[step.entity]
         _finish(steps[step.entity], step, outcome, ctx, interrupted=stop.is_set())
         changed(steps[step.entity])
+
+
+def _unconfigured(step: Step, ctx: StepContext) -> str | None:
+    """Why the step has nothing to do in this run's environment (its source not configured), or None."""
+    skip = entities.get(step.entity).skip
+    return skip({**os.environ, **ctx.env}) if skip else None
 
 
 def _finish(entry: dict, step: Step, outcome: NotebookOutcome, ctx: StepContext, *, interrupted: bool) -> None:

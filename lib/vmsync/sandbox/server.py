@@ -27,6 +27,7 @@ from urllib.parse import unquote_plus, urlsplit
 from . import control, login, routes
 from .faults import FaultRule
 from .org import Org
+from .pathful import write_report
 from .responses import ApiError, Response, not_found
 from .routes import Request, Route
 from .sessions import DEFAULT_SESSION_TTL, write_private_json
@@ -281,10 +282,14 @@ def _render_error(route: Route, error: ApiError) -> Response:
     return error.response()
 
 
+PATHFUL_REPORT = "pathful-session-report.xlsx"  # the org's virtual sessions, as Pathful would export them
+
+
 def open_sandbox(state_dir: Path, preset: str = "tiny", seed: int = 1, *, port: int = 0,
                  faults: list[dict] | None = None, daily_limit: int = DEFAULT_DAILY_LIMIT,
                  session_ttl: float = DEFAULT_SESSION_TTL, cache_dir: Path | None = None) -> SandboxServer:
-    """Build the org and its server, bound but not yet serving, and write ``state_dir/connection.json``."""
+    """Build the org and its server, bound but not yet serving, and write ``state_dir/connection.json`` (and the
+    org's Pathful session report beside it, for the virtual sessions step)."""
     state_dir = Path(state_dir).resolve()
     org = Org(state_dir, preset, seed, faults=faults, daily_limit=daily_limit, session_ttl=session_ttl,
               cache_dir=cache_dir)
@@ -295,12 +300,14 @@ def open_sandbox(state_dir: Path, preset: str = "tiny", seed: int = 1, *, port: 
         org.close()
         raise
     creds = org.credentials
+    report = state_dir / PATHFUL_REPORT
+    write_report(org.db_path, report, seed)
     server.connection = {
         "login_url": server.base_url, "instance_url": server.base_url, "api_version": DEFAULT_API_VERSION,
         "username": creds.username, "password": creds.password, "security_token": creds.security_token,
         "consumer_key": creds.consumer_key, "consumer_secret": creds.consumer_secret,
         "ca_bundle": str(certificates.ca_cert), "admin_token": org.admin_token, "org_id": org.org_id,
-        "preset": preset, "seed": seed, "pid": os.getpid(),
+        "preset": preset, "seed": seed, "pid": os.getpid(), "pathful_report": str(report),
     }
     server.connection_path = state_dir / CONNECTION_FILE
     write_private_json(server.connection_path, server.connection)

@@ -66,7 +66,7 @@ def settle(
             elif any(f.record_id == record_id and f.code == "PARENT_DELETED" for f in found):
                 resolution = "parent_deleted"
             else:
-                resolution = "linked" if kind == "orphan" else "fixed"
+                resolution = "linked" if kind in ("orphan", "unmatched") else "fixed"
                 healed += 1
             _resolve(conn, [issue_id], resolution, run_id, now)
     parent_deleted = [f for f in found if f.code == "PARENT_DELETED"]

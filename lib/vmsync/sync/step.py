@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine, Table, column, select, text
 from sqlalchemy import table as sql_table
 
-from ..config import Settings
+from ..config import ConfigError, Settings
 from ..entities import get as get_entity
 from ..entities.spec import Entity, Stream
 from ..errors import SyncError, classify
@@ -110,6 +110,8 @@ def run_step(entity: str, params: StepParams, settings: Settings, *, client=None
     one the step connects with ``settings``.
     """
     spec = get_entity(entity)
+    if not spec.streams:
+        raise ConfigError([f"{entity} does not read Salesforce: run it with its own step (its notebook says how)"])
     result = StepResult(entity=spec.name, run_id=params.run_id, mode=params.mode, dry_run=params.dry_run)
     engine = open_engine(params.db_url or settings.db_url.reveal())
     create_schema(engine)

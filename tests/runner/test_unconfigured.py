@@ -1,0 +1,30 @@
+"""A step whose source is not configured (virtual sessions without a Pathful report) is skipped, saying why,
+and neither fails the run nor holds anything up."""
+
+from __future__ import annotations
+
+import json
+
+from vmsync import entities
+from vmsync.runner.record import run_status
+
+from .conftest import run_in_process
+
+
+def test_the_virtual_sessions_step_says_what_to_configure():
+    skip = entities.get("virtual_sessions").skip
+    assert "VMSYNC_PATHFUL_SOURCE" in skip({})
+    assert skip({"VMSYNC_PATHFUL_SOURCE": "report.xlsx"}) is None
+
+
+def test_an_unconfigured_step_is_skipped_and_the_run_succeeds(sandbox, tmp_path):
+    connection = {k: v for k, v in sandbox.connection.items() if k != "pathful_report"}
+    result, printed = run_in_process(sandbox, tmp_path, connection=connection,
+                                     only=["organizations", "virtual_sessions"])
+    assert result.exit_code == 0, printed
+    record = json.loads(next((tmp_path / "runs").glob("*/run.json")).read_text())
+    steps = {s["entity"]: s for s in record["steps"]}
+    assert steps["organizations"]["status"] == "succeeded"
+    assert steps["virtual_sessions"]["status"] == "skipped"
+    assert "VMSYNC_PATHFUL_SOURCE" in steps["virtual_sessions"]["reason"]
+    assert run_status(record, interrupted=False) == "succeeded"

@@ -43,7 +43,7 @@ log = logging.getLogger("vmsync.runner")
 
 DEFAULT_CELL_TIMEOUT = 3600.0
 DEFAULT_STEP_TIMEOUT = 4 * 3600.0
-ON_FAILURE_TIMEOUT = 300
+HOOK_TIMEOUT = 300
 
 
 @dataclass
@@ -66,6 +66,7 @@ class RunOptions:
     """The connection of a sandbox org already running (tests, the benchmark): used like ``--sandbox``."""
     env_file: str | None = ".env"
     on_failure: str | None = None
+    after_run: str | None = None
     live: bool | None = None
     """Redraw step lines in place; None: when the output is a terminal."""
 
@@ -90,7 +91,9 @@ def run_suite(options: RunOptions, *, out: TextIO | None = None, report: TextIO 
         print(f"vmsync run: {exc}", file=out)
         return RunResult(2, message=str(exc))
     if result.exit_code == 1 and result.folder is not None:
-        _on_failure(options.on_failure, result, out)
+        _hook("VMSYNC_ON_FAILURE", options.on_failure, result, out)
+    if result.exit_code == 0 and result.folder is not None:
+        _hook("VMSYNC_AFTER_RUN", options.after_run, result, out)
     return result
 
 
@@ -325,18 +328,19 @@ def _stop_on_signals(stop: threading.Event):
             signal.signal(sig, old)
 
 
-def _on_failure(command: str | None, result: RunResult, out: TextIO) -> None:
-    """Run ``VMSYNC_ON_FAILURE`` through the shell with the run folder as ``$1``."""
+def _hook(name: str, command: str | None, result: RunResult, out: TextIO) -> None:
+    """Run a hook command (``VMSYNC_ON_FAILURE`` after a failed run, ``VMSYNC_AFTER_RUN`` after a successful
+    one, so the VMS application can refresh its caches) through the shell with the run folder as ``$1``."""
     if not command:
         return
     env = {**os.environ, "VMSYNC_RUN_ID": result.run_id or "", "VMSYNC_RUN_DIR": str(result.folder),
            "VMSYNC_RUN_STATUS": result.message}
     try:
-        done = subprocess.run(["/bin/sh", "-c", command, "vmsync-on-failure", str(result.folder)], env=env,
-                              timeout=ON_FAILURE_TIMEOUT, check=False)
+        done = subprocess.run(["/bin/sh", "-c", command, name.lower(), str(result.folder)], env=env,
+                              timeout=HOOK_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        print(f"VMSYNC_ON_FAILURE could not run: {exc}", file=out)
+        print(f"{name} could not run: {exc}", file=out)
         return
     if done.returncode != 0:
-        print(f"VMSYNC_ON_FAILURE exited with {done.returncode}", file=out)
+        print(f"{name} exited with {done.returncode}", file=out)
 

@@ -162,6 +162,7 @@ def _finish(entry: dict, step: Step, outcome: NotebookOutcome, ctx: StepContext,
         status = INTERRUPTED if interrupted else FAILED
     entry.update(status=status, finished_at=iso(now_utc()), duration_s=round(outcome.duration_s, 2),
                  counts=counts, api_calls=api_calls, html=None,
+                 tables_changed=(outcome.figures or {}).get("tables_changed"),
                  error_class=outcome.error_class, error_message=outcome.error_message)
     if interrupted and not outcome.succeeded:
         entry["error_message"] = "the run was interrupted while this step ran"

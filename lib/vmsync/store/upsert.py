@@ -26,24 +26,26 @@ def upsert(
     keep: Iterable[str] = ("id", "created_at"),
     ignore_in_compare: Iterable[str] = ("updated_at", "run_id", "synced_at"),
     update: bool = True,
-) -> None:
+) -> int:
     """Insert ``rows`` into ``table``, updating the existing row with the same ``key`` where a value changed.
 
     Every row must have the same keys. ``keep`` columns are never overwritten on update; changes to
     ``ignore_in_compare`` columns alone do not count as a change (they are bookkeeping). With ``update=False``
-    existing rows are left as they are (insert-if-missing).
+    existing rows are left as they are (insert-if-missing). Returns how many rows were inserted or changed.
     """
     if not rows:
-        return
+        return 0
     sql, named, params = _statement(conn.dialect, table, tuple(rows[0]), tuple(key), frozenset(keep),
                                     frozenset(ignore_in_compare), update)
+    written = 0
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]
         if named:  # psycopg
             values = [{n: p(r[n]) if p else r[n] for n, p in params} for r in batch]
         else:  # sqlite3: positional
             values = [tuple(p(r[n]) if p else r[n] for n, p in params) for r in batch]
-        conn.exec_driver_sql(sql, values)
+        written += max(conn.exec_driver_sql(sql, values).rowcount, 0)
+    return written
 
 
 @lru_cache(maxsize=512)

@@ -90,10 +90,11 @@ class StepResult:
             "api_calls": self.api_calls, "api_used": self.api_used, "api_max": self.api_max,
             "peak_memory_mb": round(self.peak_memory_mb, 1),
             "error_class": self.error_class, "error_message": self.error_message,
+            "tables_changed": {name: n for name, n in sorted(c.tables.items()) if n},
             "streams": [
                 {"stream": s.stream, "object": s.object, "full": s.full, "watermark_before": _iso(s.watermark_before),
                  "watermark_after": _iso(s.watermark_after)} | {
-                    k: v for k, v in asdict(s.counts).items() if k not in ("samples", "max_modstamp")}
+                    k: v for k, v in asdict(s.counts).items() if k not in ("samples", "max_modstamp", "tables")}
                 for s in self.streams
             ],
         }
@@ -216,6 +217,7 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
             elif not full:
                 counts.deleted += _apply_deletes(conn, client, writer, stream, since, now)
             counts.healed += _retry_open_issues(conn, spec, stream, writer)
+            counts.tables.update(writer.changed)
             after = max(filter(None, (before, counts.max_modstamp)), default=None)
             if after and not params.dry_run:
                 runs.set_watermark(conn, key, stream.object, after, params.run_id, now)

@@ -6,7 +6,7 @@ record that cannot be mapped or whose parent is missing is held back alone while
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -34,6 +34,7 @@ class PageCounts:
     healed: int = 0
     max_modstamp: datetime | None = None
     samples: list[dict] = field(default_factory=list)
+    tables: Counter = field(default_factory=Counter)  # model rows inserted, changed or retired, per table
 
     def add(self, other: PageCounts) -> None:
         for name in ("extracted", "new", "updated", "unchanged", "deleted", "rejected", "orphaned", "healed"):
@@ -41,6 +42,7 @@ class PageCounts:
         if other.max_modstamp and (self.max_modstamp is None or other.max_modstamp > self.max_modstamp):
             self.max_modstamp = other.max_modstamp
         self.samples.extend(other.samples[: max(0, 20 - len(self.samples))])
+        self.tables.update(other.tables)
 
 
 def chunks(items: list, size: int = CHUNK):
@@ -58,6 +60,7 @@ class PageWriter:
         self.now = now
         self.raw = t.raw_table(stream.object, stream.fields)
         self.record_tables = [tb for tb in stream.tables if tb.kind == "record"]
+        self.changed: Counter = Counter()  # model rows inserted, changed or retired, per table, over all pages
 
     # --- the page --------------------------------------------------------------------------------------------
 
@@ -208,9 +211,9 @@ class PageWriter:
             table = t.metadata.tables[spec.name]
             stamp = {"created_at": self.now, "updated_at": self.now, "run_id": self.run_id}
             if spec.kind == "lookup":
-                upsert(conn, table, [r | stamp for r in rows], update=False)
+                self.changed[spec.name] += upsert(conn, table, [r | stamp for r in rows], update=False)
             else:
-                upsert(conn, table, [r | stamp | {"deleted_at": None} for r in rows])
+                self.changed[spec.name] += upsert(conn, table, [r | stamp | {"deleted_at": None} for r in rows])
             written[spec.name] = [r["salesforce_id"] for r in rows]
         record_ids = list(mapped)
         for spec in self.stream.tables:
@@ -240,8 +243,9 @@ class PageWriter:
     def _retire(self, conn: Connection, table, salesforce_ids: list[str]) -> None:
         """Mark the live rows with these ``salesforce_id``s deleted."""
         for part in chunks(salesforce_ids):
-            conn.execute(update(table).where(table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None))
-                         .values(deleted_at=self.now, updated_at=self.now, run_id=self.run_id))
+            self.changed[table.name] += conn.execute(
+                update(table).where(table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None))
+                .values(deleted_at=self.now, updated_at=self.now, run_id=self.run_id)).rowcount
 
     def _retire_children(self, conn: Connection, spec: Table, parent_keys: list[str], keep=frozenset()) -> None:
         """Mark the live rows owned by these parents deleted, but for those in ``keep`` (and outside ``scope``:

@@ -7,15 +7,18 @@ is kept with its district link pending until the district arrives.
 from __future__ import annotations
 
 from .normalize import name_key, required, text
-from .spec import Entity, Ref, Stream, Table, fields
+from .spec import Entity, Ref, Reject, Stream, Table, fields
 
 
 def map_district(r: dict) -> list[tuple[str, dict]]:
     name = required(r, "Name")
+    key = name_key(name)
+    if key is None:  # name_key is NOT NULL: without this the whole page would fail, not this record alone
+        raise Reject("INVALID_NAME", "Name", f"the district name {name!r} has no letter or digit to match on")
     return [("district", {
         "salesforce_id": r["Id"],
         "name": name,
-        "name_key": name_key(name),
+        "name_key": key,
         "district_code": text(r.get("School_Code_External_ID__c")),
     })]
 

@@ -52,10 +52,10 @@ class Credentials:
 
     def password_matches(self, sent: str, token_required: bool = True) -> bool:
         """Whether ``sent`` is the password with the security token appended (or alone, when allowed)."""
-        expected = self.password + self.security_token
-        if secrets.compare_digest(sent, expected):
+        sent_bytes, password = sent.encode(), self.password.encode()  # compare_digest takes ASCII str only
+        if secrets.compare_digest(sent_bytes, password + self.security_token.encode()):
             return True
-        return not token_required and secrets.compare_digest(sent, self.password)
+        return not token_required and secrets.compare_digest(sent_bytes, password)
 
 
 class Sessions:

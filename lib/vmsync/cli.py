@@ -219,6 +219,38 @@ def _status(args: argparse.Namespace) -> int:
         return USAGE_ERROR
 
 
+def _add_report(commands) -> None:
+    report = commands.add_parser(
+        "report", help="make a run's summary.html and the runs index again",
+        description="Run the summary notebook for RUN_ID (the last run by default) into its run folder, "
+                    "render summary.html and rewrite runs/index.html. It reads the run folder and the database "
+                    "and never calls Salesforce. Exit 0 when the summary was made, 1 when it failed, 2 on bad "
+                    "input.",
+    )
+    report.add_argument("run_id", nargs="?", metavar="RUN_ID")
+    report.add_argument("--runs-dir", type=Path,
+                        help="where run folders are (default VMSYNC_RUNS_DIR, or runs)")
+    report.add_argument("--db", metavar="URL", help="the run's database (default: the one run.json names, or "
+                                                    "VMSYNC_DB_URL)")
+    report.set_defaults(run=_report, command_parser=report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report.rebuild import rebuild
+    from .runner import UsageError
+    from .runner.environment import settings_from
+
+    _quiet_library_logs()
+    try:
+        settings = settings_from(None, ".env", need_salesforce=False)
+        runs_dir = args.runs_dir or settings.runs_dir
+        return rebuild(args.run_id, runs_dir, db_url=args.db, secrets=list(settings.secret_values()),
+                       out=sys.stdout).exit_code
+    except UsageError as exc:
+        print(f"vmsync report: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+
+
 def _add_check(commands) -> None:
     check = commands.add_parser(
         "check", help="configuration, database, Salesforce login and API budget",
@@ -246,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_run(commands)
     _add_status(commands)
+    _add_report(commands)
     _add_check(commands)
     _add_sandbox(commands)
     return parser

@@ -8,10 +8,10 @@ import shutil
 import pytest
 
 from vmsync.entities import ENTITIES, ordered
+from vmsync.report.index import write_index
 from vmsync.runner.folder import RunFolder, is_run_id, new_run_id
 from vmsync.runner.plan import UsageError, build_plan, default_notebooks_dir, parse_names
 from vmsync.runner.progress import Progress, table
-from vmsync.runner.render import write_index
 
 
 def test_plan_takes_every_entity_with_its_notebook_in_dependency_order():
@@ -104,4 +104,4 @@ def test_index_lists_runs_newest_first_and_escapes(tmp_path):
     page = write_index(tmp_path).read_text()
     assert page.index("20260102T000000Z-bbbb") < page.index("20260101T000000Z-aaaa")
     assert "&lt;b&gt;" in page and "<b>" not in page and "not-a-run" not in page
-    assert 'href="20260101T000000Z-aaaa/01-x.html"' in page
+    assert 'href="20260101T000000Z-aaaa/01-x.html#papermill-error-cell"' in page, "a failed step opens at its error"

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, inspect
 
 from ..entities import ordered
 from ..errors import SyncError
+from ..report import reconciliation
 from ..salesforce import soql_datetime
 from ..store import runs
 from ..sync.params import StepParams
@@ -160,6 +161,7 @@ def _reconcile(engine: Engine | None, client, out: TextIO) -> int:
         print("  FAIL  reconcile: the database holds nothing synced yet; run `vmsync run` first", file=out)
         return 1
     results = reconcile(engine, client)
+    kept = reconciliation.save_for_last_run(engine, results, source="vmsync check --reconcile")
     print(f"\n{'entity':<22} {'stream':<24} {'org':>7} {'db':>7} {'held':>6} {'missing':>8} {'extra':>6}", file=out)
     differences = 0
     for r in results:
@@ -172,5 +174,5 @@ def _reconcile(engine: Engine | None, client, out: TextIO) -> int:
             if r.extra_sample:
                 print(f"    extra, e.g. {', '.join(r.extra_sample)}", file=out)
     verdict = "database matches the org" if not differences else f"{differences} stream(s) differ from the org"
-    print(f"\nreconcile: {verdict}", file=out)
+    print(f"\nreconcile: {verdict}" + (f" (kept for the report of run {kept})" if kept else ""), file=out)
     return differences

@@ -1,4 +1,4 @@
-"""HTML for people: a rendering of every executed notebook, and ``runs/index.html`` listing every run.
+"""HTML for people: a rendering of every executed notebook (``runs/index.html`` is ``vmsync.report.index``).
 
 Entity notebooks keep their code cells (they are the audit record of what ran); the summary hides them.
 Renderings are made by a ``Renderer`` in a worker process while the next steps run: nbconvert is a slow
@@ -7,7 +7,6 @@ import and CPU work that would otherwise hold up the next step and compete for t
 
 from __future__ import annotations
 
-import html
 import multiprocessing
 import os
 import signal
@@ -17,9 +16,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .folder import list_runs
-
-INDEX = "index.html"
 PARENT_POLL = 0.5
 
 
@@ -112,68 +108,3 @@ class Renderer:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; }
-th, td { padding: .35em .8em; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
-.succeeded { color: #2b8a3e; } .failed, .interrupted { color: #c92a2a; font-weight: bold; }
-.skipped, .pending { color: #868e96; } .running { color: #1971c2; }
-a.step { margin-right: .6em; white-space: nowrap; }
-"""
-
-
-def _e(value) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _run_row(record: dict, folder_name: str) -> str:
-    steps = record.get("steps", [])
-    links = []
-    for step in steps:
-        label = f"{step['entity']}"
-        target = step.get("html") or step.get("notebook")
-        status = step.get("status", "pending")
-        title = f"{status}" + (f" ({step['error_class']})" if step.get("error_class") else "")
-        if target:
-            links.append(f'<a class="step {status}" title="{_e(title)}" href="{_e(folder_name)}/{_e(target)}">'
-                         f"{_e(label)}</a>")
-        else:
-            links.append(f'<span class="step {status}" title="{_e(title)}">{_e(label)}</span> ')
-    summary = record.get("summary") or {}
-    report = summary.get("html") or summary.get("notebook")
-    report_link = f'<a href="{_e(folder_name)}/{_e(report)}">summary</a>' if report else ""
-    counts = {s: sum(1 for step in steps if step.get("status") == s) for s in ("succeeded", "failed", "skipped")}
-    status = record.get("status", "")
-    duration = record.get("duration_s")
-    return (f"<tr><td><a href=\"{_e(folder_name)}/run.json\">{_e(record.get('run_id'))}</a></td>"
-            f"<td>{_e(record.get('started_at'))}</td><td class=\"{_e(status)}\">{_e(status)}</td>"
-            f"<td>{'' if duration is None else f'{duration:.0f} s'}</td><td>{_e(record.get('mode'))}</td>"
-            f"<td>{counts['succeeded']} / {counts['failed']} / {counts['skipped']}</td>"
-            f"<td>{report_link}</td><td>{' '.join(links)}</td></tr>")
-
-
-def write_index(runs_dir: Path) -> Path:
-    """(Re)write ``runs/index.html`` from every run's ``run.json``, newest first."""
-    rows = []
-    for folder in reversed(list_runs(runs_dir)):
-        try:
-            record = folder.read()
-        except (OSError, ValueError):
-            continue  # a run.json being replaced this instant, or damaged: list the others
-        rows.append(_run_row(record, folder.run_id))
-    page = (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>vmsync runs</title>"
-        f"<style>{_STYLE}</style></head><body>\n<h1>vmsync runs</h1>\n"
-        "<p>Every run of the suite, newest first. Each step links to its executed notebook; "
-        "the summary links to the run's report.</p>\n<table>\n"
-        "<tr><th>run</th><th>started (UTC)</th><th>status</th><th>took</th><th>mode</th>"
-        "<th>ok / failed / skipped</th><th>report</th><th>steps</th></tr>\n"
-        + "\n".join(rows) + "\n</table>\n</body></html>\n"
-    )
-    target = Path(runs_dir) / INDEX
-    tmp = target.with_name(f".{INDEX}.{os.getpid()}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
-    return target

@@ -3,8 +3,9 @@
 The order matters. Bad input is found before anything is written (exit 2). Then the database lock is taken,
 the run folder made, and the steps run; ``run.json`` is saved at every change, so a runner killed outright
 leaves a run that ``--resume`` completes. After the steps: the summary notebook (when there is one), the
-secret scan of every file of the run folder, ``runs/index.html``, and ``VMSYNC_ON_FAILURE`` when the run
-did not succeed. Exit 0 when every step succeeded, 1 when one did not.
+secret scan of every file of the run folder, ``runs/index.html``, then the alerts (``vmsync.report.alerts``: a
+webhook, an email, ``VMSYNC_ON_FAILURE``) when the run did not succeed or found new problems. Exit 0 when
+every step succeeded, 1 when one did not.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import SyncError
+from ..report import alerts
+from ..report.index import INDEX, write_index
 from ..store import runs
 from ..store.database import create_schema
 from ..store.tables import sync_run, sync_step
@@ -78,6 +81,7 @@ class RunResult:
     folder: Path | None = None
     message: str = ""
     record: dict | None = None
+    alert: alerts.Alert | None = None
 
 
 def run_suite(options: RunOptions, *, out: TextIO | None = None, report: TextIO | None = None) -> RunResult:
@@ -90,8 +94,9 @@ def run_suite(options: RunOptions, *, out: TextIO | None = None, report: TextIO 
     except UsageError as exc:
         print(f"vmsync run: {exc}", file=out)
         return RunResult(2, message=str(exc))
-    if result.exit_code == 1 and result.folder is not None:
-        _hook("VMSYNC_ON_FAILURE", options.on_failure, result, out)
+    if result.alert is not None:  # after the lock is released: a slow channel holds up no other run
+        alerts.send(result.alert, alerts.AlertSettings.from_environment(env_file=options.env_file,
+                                                                        command=options.on_failure), out)
     if result.exit_code == 0 and result.folder is not None:
         _hook("VMSYNC_AFTER_RUN", options.after_run, result, out)
     return result
@@ -210,10 +215,11 @@ def _unreachable(folder: RunFolder, rec: dict, exc: SyncError, secrets: list[str
     record.end_attempt(rec, FAILED, record.now_utc())
     folder.write(rec)
     scan_and_redact(folder.path, secrets)
-    render.write_index(runs_dir)
+    write_index(runs_dir)
     print(f"Run {rec['run_id']} failed before any step: {rec['error']}", file=report)
     print(f"Record: {_shown(folder.record_path)}", file=report)
-    return RunResult(1, rec["run_id"], folder.path, rec["error"], rec)
+    return RunResult(1, rec["run_id"], folder.path, rec["error"], rec,
+                     alert=alerts.build(rec, folder.path, {}, secrets))
 
 
 def _execute(options: RunOptions, engine: Engine, folder: RunFolder, rec: dict, plan: list[Step], org_id: str,
@@ -226,7 +232,7 @@ def _execute(options: RunOptions, engine: Engine, folder: RunFolder, rec: dict, 
     rec["org_id"] = org_id
     rec["error"] = None
     folder.write(rec)
-    render.write_index(runs_dir)
+    write_index(runs_dir)
     with engine.begin() as conn:
         runs.ensure_run(conn, run_id, mode=rec["mode"], parameters=rec["parameters"], now=now)
         conn.execute(update(sync_run).where(sync_run.c.run_id == run_id).values(org_id=org_id))
@@ -256,10 +262,12 @@ def _execute(options: RunOptions, engine: Engine, folder: RunFolder, rec: dict, 
         rec["secrets_found"] = [str(leak) for leak in leaks]
         record.end_attempt(rec, record.run_status(rec, interrupted), record.now_utc())
         folder.write(rec)
-    render.write_index(runs_dir)
+    write_index(runs_dir)
     with engine.begin() as conn:
         runs.finish_run(conn, run_id, rec["status"], record.now_utc())
-    return _report(rec, folder, runs_dir, report)
+    result = _report(rec, folder, runs_dir, report)
+    result.alert = alerts.build(rec, folder.path, alerts.new_problems(engine, run_id), secrets)
+    return result
 
 
 def _renderings(rec: dict, folder: RunFolder, renderer: render.Renderer, out: TextIO) -> None:
@@ -296,7 +304,7 @@ def _report(rec: dict, folder: RunFolder, runs_dir: Path, report: TextIO) -> Run
     target = (rec.get("summary") or {}).get("html")
     print(f"Run {rec['run_id']} {rec['status']} in {rec['duration_s']:.0f} s.", file=report)
     print(f"Report: {_shown(folder.path / target if target else folder.path)}", file=report)
-    print(f"All runs: {_shown(runs_dir / render.INDEX)}", file=report, flush=True)
+    print(f"All runs: {_shown(runs_dir / INDEX)}", file=report, flush=True)
     code = 0 if rec["status"] == SUCCEEDED else 1
     return RunResult(code, rec["run_id"], folder.path, rec["status"], rec)
 
@@ -329,8 +337,8 @@ def _stop_on_signals(stop: threading.Event):
 
 
 def _hook(name: str, command: str | None, result: RunResult, out: TextIO) -> None:
-    """Run a hook command (``VMSYNC_ON_FAILURE`` after a failed run, ``VMSYNC_AFTER_RUN`` after a successful
-    one, so the VMS application can refresh its caches) through the shell with the run folder as ``$1``."""
+    """Run a hook command (``VMSYNC_AFTER_RUN`` after a successful run, so the VMS application can refresh its
+    caches) through the shell with the run folder as ``$1``."""
     if not command:
         return
     env = {**os.environ, "VMSYNC_RUN_ID": result.run_id or "", "VMSYNC_RUN_DIR": str(result.folder),

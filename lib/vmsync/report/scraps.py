@@ -1,0 +1,65 @@
+"""The figures a step recorded in its executed notebook: scrapbook first, our own reader when it cannot.
+
+Entity notebooks glue their figures with scrapbook (``vmsync.notebook.SCRAP``). scrapbook has had no release
+since 2022, so ``read_scrap`` reads the same outputs with nbformat alone: a scrap is a display output whose
+media type is ``application/scrapbook.scrap.<encoder>+json`` holding ``{"name", "data", "encoder"}``. Old run
+folders stay readable whatever becomes of scrapbook.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import nbformat
+
+from ..notebook import SCRAP
+
+log = logging.getLogger("vmsync.report")
+
+SCRAP_MEDIA_PREFIX = "application/scrapbook.scrap."
+_MISSING = object()
+
+
+def read_scrap(path: Path, name: str):
+    """The last value glued under ``name`` in the notebook at ``path`` (json and text encoders), or None.
+
+    Raises ``OSError`` or ``ValueError`` for a file that is not a readable notebook.
+    """
+    nb = nbformat.read(str(path), as_version=4)
+    found = None
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for mime, scrap in output.get("data", {}).items():
+                if not mime.startswith(SCRAP_MEDIA_PREFIX) or not isinstance(scrap, dict):
+                    continue
+                if scrap.get("name") == name and scrap.get("encoder", "json") in ("json", "text"):
+                    found = scrap.get("data")
+    return found
+
+
+def _with_scrapbook(path: Path, name: str):
+    import scrapbook as sb
+
+    scraps = sb.read_notebook(str(path)).scraps
+    return scraps[name].data if name in scraps else None
+
+
+def read_figures(path: Path, name: str = SCRAP) -> tuple[dict | None, str | None]:
+    """(figures, None) or (None, why there are none) for the executed notebook at ``path``."""
+    if not path.is_file():
+        return None, f"{path.name} is missing from the run folder"
+    try:
+        value = _with_scrapbook(path, name)
+    except Exception as exc:  # scrapbook gone, or a notebook it will not read: our own reader decides
+        log.debug("scrapbook could not read %s: %s", path, exc)
+        try:
+            value = read_scrap(path, name)
+        except (OSError, ValueError) as err:
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            return None, f"{path.name} is not a readable notebook ({reason[:120]})"
+    if value is None:
+        return None, f"{path.name} recorded no figures (it stopped before its step recorded them)"
+    if not isinstance(value, dict):
+        return None, f"{path.name} recorded {type(value).__name__} under {name!r}, not the step's figures"
+    return value, None

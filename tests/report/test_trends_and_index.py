@@ -60,6 +60,9 @@ def test_per_run_frames_and_chart():
     assert "<title>02-02 02:00\nschools: 4\nclasses: 5</title>" in svg, "a bar's tooltip gives its figures"
     assert "<title>02-02 02:00\nschools: 4.0\nclasses: 8.0</title>" in svg
     assert trends.aggregates([], "day").empty and trends.chart_svg([], []).startswith("<svg")
+    same_minute = [{"run_id": "20260201T020000Z-aaaa", "started_at": datetime(2026, 2, 1, 2, tzinfo=UTC)},
+                   {"run_id": "20260201T020030Z-bbbb", "started_at": datetime(2026, 2, 1, 2, tzinfo=UTC)}]
+    assert list(trends.per_run(same_minute, [])["failed"].index) == ["02-01 02:00 (aaaa)", "02-01 02:00 (bbbb)"]
 
 
 def test_index_lists_runs_newest_first_with_links_to_every_notebook_and_error(history):

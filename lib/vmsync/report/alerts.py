@@ -214,7 +214,10 @@ def send(alert: Alert, settings: AlertSettings, out: TextIO | None = None) -> li
             deliveries.append(_guard(f"email to {', '.join(settings.email)}", lambda: _mail(alert, settings),
                                      hide=[settings.smtp_password.reveal()]))
         if settings.command and alert.failed:
-            deliveries.append(_guard("VMSYNC_ON_FAILURE", lambda: _command(alert, settings.command)))
+            deliveries.append(_guard("VMSYNC_ON_FAILURE", lambda: run_hook(
+                "VMSYNC_ON_FAILURE", settings.command, alert.folder,
+                {"VMSYNC_RUN_ID": alert.run_id, "VMSYNC_RUN_STATUS": alert.status,
+                 "VMSYNC_ALERT_SUBJECT": alert.subject}, stdin=alert.text + "\n")))
     for delivery in deliveries:
         if out is not None:
             print(delivery, file=out, flush=True)
@@ -259,11 +262,14 @@ def _mail(alert: Alert, settings: AlertSettings) -> str:
     return f"through {settings.smtp_host}:{settings.smtp_port}"
 
 
-def _command(alert: Alert, command: str) -> str:
-    env = {**os.environ, "VMSYNC_RUN_ID": alert.run_id, "VMSYNC_RUN_DIR": str(alert.folder),
-           "VMSYNC_RUN_STATUS": alert.status, "VMSYNC_ALERT_SUBJECT": alert.subject}
-    done = subprocess.run(["/bin/sh", "-c", command, "vmsync-on-failure", str(alert.folder)], env=env,
-                          input=alert.text + "\n", text=True, timeout=COMMAND_TIMEOUT, check=False)
+def run_hook(name: str, command: str, folder: Path, env: dict[str, str], *, stdin: str = "") -> str:
+    """Run a hook command of a run (``VMSYNC_ON_FAILURE``, ``VMSYNC_AFTER_RUN``) through the shell, with the
+    run folder as ``$1`` and ``VMSYNC_RUN_DIR``, ``env`` added to its environment and ``stdin`` as its input;
+    it gets ``COMMAND_TIMEOUT`` seconds. Raises ``OSError``, ``subprocess.TimeoutExpired`` or
+    ``RuntimeError`` (a non-zero exit) when it did not succeed."""
+    done = subprocess.run(["/bin/sh", "-c", command, name.lower(), str(folder)], input=stdin, text=True,
+                          env={**os.environ, "VMSYNC_RUN_DIR": str(folder), **env}, timeout=COMMAND_TIMEOUT,
+                          check=False)
     if done.returncode != 0:
         raise RuntimeError(f"exited with {done.returncode}")
     return ""

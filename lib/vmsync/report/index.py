@@ -24,7 +24,7 @@ th { background: #f6f7f8; } td.n { text-align: right; white-space: nowrap; }
 .succeeded { color: #2b8a3e; } .failed, .interrupted { color: #c92a2a; font-weight: bold; }
 .skipped, .pending { color: #868e96; } .running { color: #1971c2; }
 a.step, span.step { margin-right: .6em; white-space: nowrap; }
-small { color: #868e96; }
+small { color: #868e96; white-space: nowrap; }
 """
 
 

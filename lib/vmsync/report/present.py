@@ -32,7 +32,7 @@ STYLE = """<style>
 .vm .good { background: #ebfbee; border-left: 4px solid #2b8a3e; }
 .vm .verdict { font-size: 1.15em; margin: .3em 0 .6em; }
 .vm ul { margin: .3em 0; } .vm .t { white-space: nowrap; }
-.vm .msg { display: inline-block; max-width: 34em; }
+.vm td .msg { display: inline-block; max-width: 26em; overflow-wrap: anywhere; }
 </style>"""
 
 STEP_COLUMNS = ("new", "updated", "unchanged", "deleted", "rejected", "orphaned", "healed")
@@ -219,14 +219,15 @@ def show_problems(s: RunSummary) -> None:
         parts.append(table(["entity", "kind", "code", "open", "new this run", "resolved this run"], rows,
                            left=3))
     if s.samples:
-        sample = [[e(x["entity"]), e(x["record_id"]), e(x["kind"]), e(x["code"]), e(x["field"]),
+        sample = [[e(x["entity"]), f'<span class="msg">{e(x["record_id"])}</span>', e(x["code"]),
+                   f'<span class="msg">{e(x["field"])}</span>',
                    f'<span class="msg">{e((x["message"] or "")[:200])}</span>', num(x["attempts"]),
                    "<b>this run</b>" if x["first_run_id"] == s.run_id
                    else when(x["first_seen_at"], "%Y-%m-%d")]
                   for x in s.samples]
         parts.append(f"<p>A sample of {len(sample)} open issue(s), of every entity, kind and code:</p>")
-        parts.append(table(["entity", "record", "kind", "code", "field", "message", "seen", "first seen"],
-                           sample, left=6))
+        parts.append(table(["entity", "record", "code", "field", "message", "seen", "first seen"], sample,
+                           left=5))
     _show(*parts)
 
 

@@ -41,6 +41,8 @@ def per_run(runs: list[dict], rows: list[dict]) -> dict[str, pd.DataFrame]:
     frame = step_frame(rows)
     labels = {r["run_id"]: r["started_at"].strftime("%m-%d %H:%M") if r.get("started_at") else r["run_id"]
               for r in runs}
+    shared = {label for label in labels.values() if list(labels.values()).count(label) > 1}
+    labels = {run: f"{label} ({run[-4:]})" if label in shared else label for run, label in labels.items()}
     order = [r["run_id"] for r in runs]
     entities = _entity_order(frame["entity"])
 

@@ -46,7 +46,6 @@ log = logging.getLogger("vmsync.runner")
 
 DEFAULT_CELL_TIMEOUT = 3600.0
 DEFAULT_STEP_TIMEOUT = 4 * 3600.0
-HOOK_TIMEOUT = 300
 
 
 @dataclass
@@ -139,15 +138,16 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
     settings = settings_from(env, options.env_file)
     secrets = list(settings.secret_values()) + ([connection["admin_token"]] if connection else [])
 
+    try:  # bad credentials, an untrusted certificate, a URL where nothing answers: exit 2, nothing written
+        client, unreachable = preflight.connect_org(settings), None
+    except SyncError as exc:  # an org that answers but fails: a failed run, recorded, with nothing synced
+        client, unreachable = None, exc
     if rec is None:
         folder, rec = _new_run(options, plan, runs_dir, db_url, notebooks_dir)
     run_id = rec["run_id"]
-
-    try:
-        client = preflight.connect_org(settings)
-        org_id = client.org_id
-    except SyncError as exc:  # the org could not be reached: a failed run, recorded, with nothing synced
-        return _unreachable(folder, rec, exc, secrets, runs_dir, report)
+    if unreachable is not None:
+        return _unreachable(folder, rec, unreachable, secrets, runs_dir, report)
+    org_id = client.org_id
     preflight.check_org(preflight.recorded_org(engine) if exists else None, org_id,
                         allow_other_org=options.allow_other_org, shown_db=preflight.safe_url(db_url))
 
@@ -338,17 +338,12 @@ def _stop_on_signals(stop: threading.Event):
 
 def _hook(name: str, command: str | None, result: RunResult, out: TextIO) -> None:
     """Run a hook command (``VMSYNC_AFTER_RUN`` after a successful run, so the VMS application can refresh its
-    caches) through the shell with the run folder as ``$1``."""
+    caches) through the shell with the run folder as ``$1``, as ``VMSYNC_ON_FAILURE`` is run (``alerts``)."""
     if not command:
         return
-    env = {**os.environ, "VMSYNC_RUN_ID": result.run_id or "", "VMSYNC_RUN_DIR": str(result.folder),
-           "VMSYNC_RUN_STATUS": result.message}
     try:
-        done = subprocess.run(["/bin/sh", "-c", command, name.lower(), str(result.folder)], env=env,
-                              timeout=HOOK_TIMEOUT, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        print(f"{name} could not run: {exc}", file=out)
-        return
-    if done.returncode != 0:
-        print(f"{name} exited with {done.returncode}", file=out)
+        alerts.run_hook(name, command, result.folder, {"VMSYNC_RUN_ID": result.run_id or "",
+                                                       "VMSYNC_RUN_STATUS": result.message})
+    except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"{name} did not succeed: {exc}", file=out)
 

@@ -56,12 +56,6 @@ def nothing_written(folder) -> list[str]:
 
 # --- settings --------------------------------------------------------------------------------------------
 
-NOWHERE = pytest.mark.xfail(strict=True, reason=(
-    "the runner treats an org it cannot reach at the first login as a failed run (exit 1, run folder written, "
-    "after ~17 s of retries) and does not name SF_LOGIN_URL; see the reliability report"))
-UNTRUSTED = pytest.mark.xfail(strict=True, reason=(
-    "an untrusted certificate at the first login is classified NETWORK, so the runner records a failed run "
-    "(exit 1, run folder written) instead of refusing the configuration; see the reliability report"))
 VERSION = pytest.mark.xfail(strict=True, reason=(
     "a login refused because the API version does not exist (404) is reported as wrong credentials; the "
     "message does not name VMSYNC_API_VERSION"))
@@ -81,15 +75,13 @@ SETTINGS = [  # (id, changes to the environment (None: unset), what the message 
     ("login-url-credentials", {"SF_LOGIN_URL": "https://me:Secret-In-Url@login.salesforce.com"}, "SF_LOGIN_URL"),
     ("login-url-port", {"SF_LOGIN_URL": "https://127.0.0.1:99999"}, "SF_LOGIN_URL"),
     pytest.param("login-url-nowhere", {"SF_LOGIN_URL": "https://127.0.0.1:9"}, "SF_LOGIN_URL",
-                 marks=[pytest.mark.soak, NOWHERE], id="login-url-nowhere"),
+                 marks=pytest.mark.soak, id="login-url-nowhere"),
     pytest.param("login-url-unresolvable", {"SF_LOGIN_URL": "https://vmsync-test.invalid"}, "SF_LOGIN_URL",
-                 marks=[pytest.mark.soak, NOWHERE], id="login-url-unresolvable"),
+                 marks=pytest.mark.soak, id="login-url-unresolvable"),
     ("ca-bundle-missing-file", {"SF_CA_BUNDLE": "/no/such/ca.pem"}, "SF_CA_BUNDLE"),
     ("ca-bundle-a-folder", {"SF_CA_BUNDLE": "/"}, "SF_CA_BUNDLE"),
-    pytest.param("ca-bundle-not-pem", {"SF_CA_BUNDLE": "a-file"}, "SF_CA_BUNDLE", marks=UNTRUSTED,
-                 id="ca-bundle-not-pem"),
-    pytest.param("certificate-untrusted", {"SF_CA_BUNDLE": None}, "SF_CA_BUNDLE", marks=UNTRUSTED,
-                 id="certificate-untrusted"),
+    ("ca-bundle-not-pem", {"SF_CA_BUNDLE": "a-file"}, "SF_CA_BUNDLE"),
+    ("certificate-untrusted", {"SF_CA_BUNDLE": None}, "SF_CA_BUNDLE"),
     ("db-url-malformed", {"VMSYNC_DB_URL": "not a database url"}, "VMSYNC_DB_URL"),
     ("db-url-unsupported", {"VMSYNC_DB_URL": "mysql://vms@localhost/vms"}, "VMSYNC_DB_URL"),
     ("db-url-nowhere", {"VMSYNC_DB_URL": "postgresql+psycopg://vms:Db-Secret-9@127.0.0.1:9/vms"}, "VMSYNC_DB_URL"),

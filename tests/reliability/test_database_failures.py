@@ -166,8 +166,6 @@ def test_a_full_disk_mid_step_is_a_database_failure_and_the_next_run_recovers(or
     assert got == expected, differences(got, expected)
 
 
-@pytest.mark.xfail(strict=True, reason="sync/step.py records a failed step in a `finally` whose own DATABASE "
-                                       "error replaces the step's SyncError (see the reliability report)")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_disk_too_full_to_record_the_failure_is_still_a_database_failure(org, db_url):
     steps = steps_for(org, db_url)

@@ -122,9 +122,7 @@ LONGEST = {  # values as long as Salesforce lets them be, through the API, on a 
 @pytest.mark.parametrize("values", [pytest.param(v, id=k) for k, v in LONGEST.items()])
 @pytest.mark.parametrize("db_url", [
     "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.xfail(strict=True, reason=(
-        "PostgreSQL enforces column widths: derived keys (salesforce_id String(100) of email and "
-        "volunteer_skill rows) overflow, and the whole page fails; see the reliability report"))),
+    "postgresql",
 ], indirect=True)
 def test_values_as_long_as_salesforce_allows_do_not_fail_the_page(org, steps, values):
     created = org.client().Contact.create({"LastName": "LONGVALUES", "Contact_Type__c": "Volunteer", **values})["id"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import requests
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -77,7 +78,8 @@ def check_org(recorded: str | None, org_id: str, *, allow_other_org: bool, shown
 
 
 def connect_org(settings: Settings):
-    """A logged-in client; wrong credentials are a ``UsageError``, an unreachable org a ``SyncError``."""
+    """A logged-in client. Wrong credentials, an untrusted certificate or a login URL where nothing answers are
+    a ``UsageError`` naming the setting; an org that answers but fails (an outage) is a ``SyncError``."""
     from ..salesforce import connect
 
     try:
@@ -86,4 +88,28 @@ def connect_org(settings: Settings):
         if exc.error_class in (ErrorClass.AUTH, ErrorClass.VALIDATION):
             raise UsageError(f"cannot log in to {settings.sf_login_url}: {exc.message}; check SF_USERNAME, "
                              "SF_PASSWORD and SF_SECURITY_TOKEN (and SF_LOGIN_URL, SF_CA_BUNDLE)") from None
+        if _caused_by(exc, requests.exceptions.SSLError):
+            raise UsageError(f"the TLS certificate of {settings.sf_login_url} is not trusted: set SF_CA_BUNDLE to "
+                             "the PEM bundle of its CA (verification cannot be turned off)") from None
+        if _caused_by(exc, requests.exceptions.ConnectionError) and _nothing_answers(exc):
+            raise UsageError(f"nothing answers at {settings.sf_login_url} (no such host, or connection refused): "
+                             "check SF_LOGIN_URL, and that the network is up") from None
         raise
+
+
+def _caused_by(exc: BaseException, kind: type) -> bool:
+    while exc is not None:
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _nothing_answers(exc: BaseException) -> bool:
+    """A host that does not resolve, or a port nobody listens on (not a server that broke off)."""
+    text = ""
+    while exc is not None:
+        text += f" {exc}"
+        exc = exc.__cause__ or exc.__context__
+    return any(sign in text for sign in ("Name or service not known", "nodename nor servname", "Temporary failure "
+                                         "in name resolution", "Connection refused", "No address associated"))

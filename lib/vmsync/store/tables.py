@@ -38,7 +38,7 @@ def model_table(name: str, *columns, **kw) -> Table:
     return Table(
         name, metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("salesforce_id", String(100), nullable=False, unique=True),
+        Column("salesforce_id", Text, nullable=False, unique=True),  # derived keys hold user text
         *columns,
         Column("created_at", TS, nullable=False),
         Column("updated_at", TS, nullable=False),
@@ -128,7 +128,7 @@ sync_issue = Table(
     Column("id", Integer, primary_key=True, autoincrement=True, comment='surrogate key'),
     Column("entity", String(60), nullable=False, comment='the entity whose record it is'),
     Column("object", String(80), nullable=False, comment='the Salesforce object (or pathful)'),
-    Column("record_id", String(100), nullable=False,
+    Column("record_id", String(255), nullable=False,
            comment="the record's Salesforce Id (or its key in the source)"),
     Column("kind", String(20), nullable=False, comment="rejected | orphan"),
     Column("code", String(40), nullable=False,

@@ -9,6 +9,7 @@ comparison; records that cannot be mapped or linked kept in ``sync_issue`` and t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import time
@@ -31,6 +32,7 @@ from .params import StepParams
 from .prefetch import prefetched
 from .writer import PageCounts, PageWriter, chunks
 
+log = logging.getLogger(__name__)
 PROGRESS_ENV = "VMSYNC_PROGRESS_FILE"
 BULK_PAGE = 10_000  # records per Bulk 2.0 result page: two pages in memory at most (one prefetched)
 
@@ -151,8 +153,15 @@ def run_step(entity: str, params: StepParams, settings: Settings, *, client=None
             result.api_calls = client.api_calls - calls_before
             usage = client.api_usage()
             result.api_used, result.api_max = usage if usage else (None, None)
-        _record_step(engine, step_id, result)
-        engine.dispose()
+        try:
+            _record_step(engine, step_id, result)
+        except Exception as exc:  # the database refuses even the record of the step
+            if result.status == "failed":  # the step's own error says more: keep it, note this one
+                log.warning("could not record the failed %s step: %s", spec.name, exc)
+            else:
+                raise SyncError(classify(exc), f"the step ran but could not be recorded: {exc}") from exc
+        finally:
+            engine.dispose()
     return result
 
 

@@ -13,6 +13,8 @@ import sys
 import threading
 from pathlib import Path
 
+from .config import ConfigError
+
 USAGE_ERROR = 2
 
 
@@ -168,12 +170,13 @@ def _quiet_library_logs(verbose: bool = False) -> None:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
 
 
-def _on_failure_command() -> str | None:
+def _hook_command(name: str) -> str | None:
+    """A hook command (``VMSYNC_ON_FAILURE``, ``VMSYNC_AFTER_RUN``) from the environment, else from ``.env``."""
     from .config import read_env_file
 
-    command = os.environ.get("VMSYNC_ON_FAILURE", "").strip()
+    command = os.environ.get(name, "").strip()
     if not command and Path(".env").is_file():
-        command = read_env_file(".env").get("VMSYNC_ON_FAILURE", "").strip()
+        command = read_env_file(".env").get(name, "").strip()
     return command or None
 
 
@@ -185,8 +188,13 @@ def _run(args: argparse.Namespace) -> int:
         sandbox=args.sandbox, sandbox_preset=args.sandbox_preset, sandbox_dir=args.sandbox_dir, db_url=args.db,
         full=args.full, only=args.only, exclude=args.exclude, parallel=args.parallel, resume=args.resume,
         runs_dir=args.runs_dir, allow_other_org=args.allow_other_org, cell_timeout=args.cell_timeout,
-        step_timeout=args.step_timeout, on_failure=_on_failure_command(),
+        step_timeout=args.step_timeout,
     )
+    try:
+        options.on_failure, options.after_run = _hook_command("VMSYNC_ON_FAILURE"), _hook_command("VMSYNC_AFTER_RUN")
+    except ConfigError as exc:  # a malformed .env: refused before anything is written
+        print("vmsync run: the configuration is not usable:\n  " + "\n  ".join(exc.problems), file=sys.stderr)
+        return 2
     return run_suite(options).exit_code
 
 

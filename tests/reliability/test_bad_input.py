@@ -133,9 +133,6 @@ def test_a_bad_setting_is_a_config_error_in_python_naming_it(sandbox, tmp_path, 
     assert named in str(refused.value)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cli._on_failure_command reads .env outside the runner's checks: its ConfigError escapes as a traceback "
-    "(exit 1) instead of exit 2; see the reliability report"))
 @pytest.mark.parametrize(("text", "named"), [
     ("SF_USERNAME=someone@example.org\nthis line is not a setting\n", "line 2 is not KEY=VALUE"),
     ('SF_PASSWORD="Unclosed-Quote-Secret\n', "line 1 (SF_PASSWORD) has an unclosed quote"),

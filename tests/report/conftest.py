@@ -1,10 +1,9 @@
 """Report fixtures: a short history of runs against the tiny sandbox, in one runs folder and one database,
 with alerts going to a local webhook and a local SMTP server. Made once per session; tests only read it.
 
-1. ``first``: four entities, incremental (the first run reads everything; events in the tiny org have orphans,
-   rejected records and warnings, so the run leaves new problems);
-2. ``full``: organizations and schools with ``--full``: its summary compares the org's Ids with the database;
-3. ``failed`` (the last): organizations, schools and classes with the schools query refused: schools fails
+1. ``first``: four entities with ``--full`` (events in the tiny org have orphans, rejected records and
+   warnings, so the run leaves new problems; its summary compares the org's Ids with the database);
+2. ``failed`` (the last): organizations, schools and classes with the schools query refused: schools fails
    (VALIDATION), classes is skipped, organizations succeeds.
 """
 
@@ -36,7 +35,6 @@ class History:
     db_url: str
     first: RunResult
     failed: RunResult
-    full: RunResult
     webhook: WebhookReceiver
     smtp: SMTPReceiver
     printed: dict[str, str] = field(default_factory=dict)
@@ -45,7 +43,7 @@ class History:
     @property
     def runs(self) -> list[RunResult]:
         """Oldest first."""
-        return [self.first, self.full, self.failed]
+        return [self.first, self.failed]
 
 
 def alert_environment(webhook: WebhookReceiver, smtp: SMTPReceiver) -> dict[str, str]:
@@ -74,15 +72,14 @@ def history(sandbox, tmp_path_factory) -> History:
         with pytest.MonkeyPatch.context() as patch:
             for key, value in alert_environment(webhook, smtp).items():
                 patch.setenv(key, value)
-            first = run(only=FIRST)
-            full = run(only=["organizations", "schools"], full=True)
+            first = run(only=FIRST, full=True)
             sandbox.control.add_fault(BROKEN_QUERY)
             failed = run(only=["organizations", "schools", "classes"],
                          on_failure=f'{{ echo "$1 $VMSYNC_ALERT_SUBJECT"; cat; }} > {hook_file}')
     finally:
         sandbox.control.reset()
-    history = History(tmp, tmp / "runs", f"sqlite:///{tmp / 'vms.db'}", first, failed, full, webhook, smtp,
-                      printed, hook_file)
+    history = History(tmp, tmp / "runs", f"sqlite:///{tmp / 'vms.db'}", first, failed, webhook, smtp, printed,
+                      hook_file)
     yield history
     webhook.close()
     smtp.close()

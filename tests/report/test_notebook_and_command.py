@@ -50,7 +50,7 @@ def test_vmsync_report_makes_the_summary_and_the_index_again(history, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"Report: {html.relative_to(tmp_path)}" in done.stdout
     page = html.read_text()
-    assert "Failed steps" in page and "VALIDATION" in page and "The last 3 run(s)" in page
+    assert "Failed steps" in page and "VALIDATION" in page and "The last 2 run(s)" in page
     record = json.loads((runs / run_id / "run.json").read_text())
     assert record["summary"]["html"] == "summary.html" and record["summary"]["status"] == "succeeded"
     index = (runs / "index.html").read_text()

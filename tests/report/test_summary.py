@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from vmsync.report import summary
 from vmsync.report.trends import aggregates
 
-from .conftest import Tables
+from .conftest import FIRST, Tables
 
 STEP_HEADER = "watermark before → after (UTC)"
 
@@ -102,31 +102,30 @@ def test_a_failed_step_shows_first_with_its_class_and_a_link_to_its_error(histor
 
 
 def test_a_full_run_compares_the_org_with_the_database_once(history):
-    result = history.full
+    result = history.first
     page = _page(result)
     kept = _db(history, "SELECT value FROM sync_meta WHERE key = :k", k=f"reconcile:{result.run_id}")
     assert kept, "the summary kept the comparison"
     report = summary.load(result.run_id, history.runs_dir, history.db_url)
     streams = report.reconciliation["streams"]
-    assert {s["entity"] for s in streams} == {"organizations", "schools"}
+    assert {s["entity"] for s in streams} == set(FIRST)
     assert all(s["in_org"] == s["in_database"] + s["held"] and not s["missing"] and not s["extra"]
                for s in streams)
     table = Tables(page).find("in org")
     assert len(table) == len(streams) + 1
     assert "the database holds every live record of the org" in page
-    for other in (history.first, history.failed):
-        assert "No Id comparison for this run" in _page(other)
+    assert "No Id comparison for this run" in _page(history.failed)
 
 
 def test_trends_and_aggregates_show_every_run_so_far(history):
     page = _page(history.failed)
-    assert "The last 3 run(s) recorded in the database" in page
+    assert "The last 2 run(s) recorded in the database" in page
     chart = re.search(r'<svg [^>]*aria-label="trends over the last runs".*?</svg>', page, re.S)
     assert chart and len(chart.group(0)) < 100_000
-    assert chart.group(0).count("<title>") >= 3 * 2, "a segment per entity and run"
+    assert chart.group(0).count("<title>") >= len(FIRST) + 2, "a segment per entity and run"
     assert all(f"By {period}" in page for period in ("day", "week", "month"))
     report = summary.load(history.failed.run_id, history.runs_dir, history.db_url)
     assert [r["run_id"] for r in report.history_runs] == [r.run_id for r in history.runs]
     by_month = aggregates(report.period_steps, "month").groupby("step")[["runs", "failed"]].sum()
-    assert tuple(by_month.loc["schools"]) == (3, 1)
+    assert tuple(by_month.loc["schools"]) == (2, 1)
     assert tuple(by_month.loc["events"]) == (1, 0)

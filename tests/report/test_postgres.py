@@ -1,5 +1,5 @@
-"""The report's database reads on PostgreSQL: steps synced into a schema of their own, read back by the summary
-(no run folder: the database alone), the Id comparison kept and read back, and the alert's new problems."""
+"""The report's database reads on PostgreSQL: steps synced into a schema of their own, read back by the
+summary (no run folder: the database alone), the Id comparison kept and read back, the alert's new problems."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def pg_schema_url(pg_url):
     engine = sa.create_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield sa.engine.make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
+    url = sa.engine.make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
     with engine.begin() as conn:
         conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     engine.dispose()
@@ -53,7 +53,8 @@ def test_summary_reads_the_run_records_on_postgresql(sandbox, pg_schema_url, tmp
     assert {s.entity for s in report.steps} == {"schools", "events"}
     for step in report.steps:
         assert step.source == "database" and step.status == "succeeded"
-        assert step.count("new") == rows[step.entity].new and step.count("rejected") == rows[step.entity].rejected
+        row = rows[step.entity]
+        assert (step.count("new"), step.count("rejected")) == (row.new, row.rejected)
     assert report.api["calls"] == sum(r.api_calls for r in rows.values())
     assert sum(i["new"] for i in report.issues) == sum(new.values()) > 0
     assert report.samples and {s["entity"] for s in report.samples} <= {"events"}

@@ -128,7 +128,7 @@ def show_run(s: RunSummary) -> None:
     facts = [
         ("run", e(s.run_id or "–")), ("status", status(s.status)),
         ("started", when(r.get("started_at") or row.get("started_at")) + " UTC"),
-        ("finished", when(r.get("finished_at") or row.get("finished_at"))),
+        ("finished", _finished(s)),
         ("took", seconds(s.duration_s)), ("mode", e(r.get("mode") or row.get("mode"))),
         ("org", e(r.get("org_id") or row.get("org_id") or "–")), ("database", e(s.database or "–")),
         ("parameters", e(", ".join(f"{k}={v}" for k, v in params.items()) or "–")),
@@ -150,6 +150,13 @@ def show_run(s: RunSummary) -> None:
                      "appeared.</div>")
     parts.append(_notes(s.notes))
     _show(*parts)
+
+
+def _finished(s: RunSummary) -> str:
+    finished = s.record.get("finished_at") or (s.run_row or {}).get("finished_at")
+    if not finished and s.record.get("status") == "running" and s.status != "running":
+        return "as this report was made"  # the runner makes the summary as the run ends
+    return when(finished)
 
 
 def _failed_box(failed: list[StepReport]) -> str:

@@ -74,7 +74,8 @@ def assert_sound(db_url: str) -> None:
     assert unfinished_steps(db_url) == []
 
 
-@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("db_url", [  # SQLite: tests/runner/test_lock.py starts two runs together
+    pytest.param("sqlite", marks=pytest.mark.soak), "postgresql"], indirect=True)
 def test_a_second_run_is_refused_naming_the_run_that_holds_the_database(org, db_url, tmp_path):
     first = vmsync_run(org, tmp_path, db_url, "--only", "schools")
     holder = wait_for(lambda: lock_holder(db_url), "the first run to take the database")
@@ -87,7 +88,7 @@ def test_a_second_run_is_refused_naming_the_run_that_holds_the_database(org, db_
     assert_sound(db_url)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.soak)], indirect=True)
 def test_a_notebook_run_by_hand_during_a_run_is_safe(org, db_url, second_db_url, tmp_path, monkeypatch):
     reference = steps_for(org, second_db_url)
     for entity in ("organizations", "volunteers"):

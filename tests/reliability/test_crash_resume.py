@@ -58,7 +58,7 @@ def sqlite_and_postgres_seeds(sqlite: int, postgres: int, soak: int) -> list:
     return cases
 
 
-@pytest.mark.parametrize(("db_url", "seed"), sqlite_and_postgres_seeds(3, 1, 25), indirect=["db_url"])
+@pytest.mark.parametrize(("db_url", "seed"), sqlite_and_postgres_seeds(2, 1, 25), indirect=["db_url"])
 def test_kernel_killed_at_a_random_write_then_resumed(org, db_url, second_db_url, seed):
     reference = steps_for(org, second_db_url)
     reference.run("organizations", "base", mode="full")

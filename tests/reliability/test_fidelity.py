@@ -243,7 +243,7 @@ def only_links_differ(got: dict, fresh: dict) -> bool:
 
 @pytest.mark.parametrize(("db_url", "seed", "rounds"), [
     pytest.param("sqlite", 1, 4, id="sqlite-seed1"),
-    pytest.param("postgresql", 2, 2, id="postgresql-seed2"),
+    pytest.param("postgresql", 2, 2, marks=pytest.mark.soak, id="postgresql-seed2"),
     *[pytest.param("sqlite", seed, 25, marks=pytest.mark.soak, id=f"sqlite-soak-seed{seed}") for seed in range(3, 6)],
     *[pytest.param("postgresql", seed, 25, marks=pytest.mark.soak, id=f"postgresql-soak-seed{seed}")
       for seed in range(6, 8)],

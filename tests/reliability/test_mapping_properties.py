@@ -95,7 +95,7 @@ def test_arbitrary_records_never_crash_a_page_nor_cost_a_neighbour(engine, sampl
     names = [f for f in stream.fields if f != "Id"]
     bad_record = st.tuples(st.integers(0, len(neighbours) - 1),
                            st.dictionaries(st.sampled_from(names), ANY_VALUE, min_size=1))
-    examples = 400 if request.config.getoption("--run-soak") else 15
+    examples = 400 if request.config.getoption("--run-soak") else 10
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -22,7 +22,9 @@ import pytest
 import sqlalchemy as sa
 from simple_salesforce.exceptions import SalesforceError
 
+from vmsync.cli import main as vmsync
 from vmsync.config import load_settings
+from vmsync.entities import ordered
 from vmsync.salesforce import connect
 from vmsync.store import tables as t
 from vmsync.store.database import open_engine
@@ -295,3 +297,30 @@ def test_more_records_on_one_stamp_than_a_page_holds_are_all_read(fidelity):
     engine.dispose()
     assert set(created) <= live
     assert differing(steps) == []
+
+
+@pytest.mark.parametrize(("db_url", "seed", "rounds"), [
+    pytest.param("sqlite", 11, 1, id="sqlite-seed11"),
+    pytest.param("postgresql", 12, 3, marks=pytest.mark.soak, id="postgresql-soak-seed12"),
+], indirect=["db_url"])
+def test_vmsync_check_reconcile_finds_no_difference_after_every_entity_syncs_changes(
+        fidelity, monkeypatch, capsys, seed, rounds):
+    """The whole suite (every entity that reads Salesforce) synced, the org changed, every entity synced
+    again incrementally: ``vmsync check --reconcile``, as a user runs it, finds the database matching."""
+    org, steps = fidelity
+    everything = [e.name for e in ordered() if e.streams]
+    world = Org(org.client(), random.Random(seed))
+    world.store = org_store(org)
+    for entity in everything:
+        steps.run(entity, "initial", mode="full")
+    for name, value in environ(org, steps.settings.db_url.reveal()).items():
+        monkeypatch.setenv(name, value)
+    for n in range(rounds):
+        org.control.advance(60)
+        made = world.random_changes(10)
+        org.control.advance(60)  # past the minute of any purge
+        for entity in everything:
+            steps.run(entity, f"round-{n}")
+        code = vmsync(["check", "--reconcile"])
+        printed = capsys.readouterr().out
+        assert code == 0 and "reconcile: database matches the org" in printed, f"round {n}: {made}\n{printed}"

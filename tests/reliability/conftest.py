@@ -69,8 +69,9 @@ def postgres_schema(base: str):
 def environ(sandbox, db_url: str, **overrides: str | None) -> dict[str, str]:
     """The SF_* / VMSYNC_* settings that point vmsync at ``sandbox`` and ``db_url`` (None drops a setting)."""
     c = sandbox.connection
-    env = {"SF_USERNAME": c["username"], "SF_PASSWORD": c["password"], "SF_SECURITY_TOKEN": c["security_token"],
-           "SF_LOGIN_URL": c["login_url"], "SF_CA_BUNDLE": c["ca_bundle"], "VMSYNC_DB_URL": db_url}
+    env = {"SF_USERNAME": c["username"], "SF_PASSWORD": c["password"],
+           "SF_SECURITY_TOKEN": c["security_token"], "SF_LOGIN_URL": c["login_url"],
+           "SF_CA_BUNDLE": c["ca_bundle"], "VMSYNC_DB_URL": db_url}
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
 
@@ -118,8 +119,8 @@ def steps(org, db_url) -> Steps:
 def snapshot(db_url: str) -> dict[str, Counter]:
     """Everything the database holds about the org, in a form two databases can be compared in.
 
-    Per table, the multiset of its rows: model tables with foreign keys given as the parent's salesforce_id and
-    ``deleted_at`` as a flag; raw mirror tables as they are; the open issues; the watermarks. Left out:
+    Per table, the multiset of its rows: model tables with foreign keys given as the parent's salesforce_id
+    and ``deleted_at`` as a flag; raw mirror tables as they are; the open issues; the watermarks. Left out:
     surrogate ids, created/updated/synced times and run ids, which say when and by which run, not what.
     """
     engine = sa.create_engine(db_url)
@@ -127,14 +128,16 @@ def snapshot(db_url: str) -> dict[str, Counter]:
     found: dict[str, Counter] = {}
     with engine.connect() as conn:
         for table in t.metadata.sorted_tables:
-            if ("salesforce_id" in table.c or table.name.startswith("sf_")) and inspector.has_table(table.name):
+            mirrored = "salesforce_id" in table.c or table.name.startswith("sf_")
+            if mirrored and inspector.has_table(table.name):
                 found[table.name] = _rows(conn, table)
         if inspector.has_table(t.sync_issue.name):
             i, w = t.sync_issue, t.sync_watermark
             found["open issues"] = Counter(conn.execute(
                 sa.select(i.c.entity, i.c.object, i.c.record_id, i.c.kind, i.c.code, i.c.field, i.c.parent_id)
                 .where(i.c.resolved_at.is_(None))).all())
-            found["watermarks"] = Counter((s, _naive_utc(m)) for s, m in conn.execute(sa.select(w.c.stream, w.c.watermark)))
+            marks = conn.execute(sa.select(w.c.stream, w.c.watermark))
+            found["watermarks"] = Counter((stream, _naive_utc(mark)) for stream, mark in marks)
     engine.dispose()
     return found
 
@@ -154,7 +157,8 @@ def live_snapshot(db_url: str) -> dict[str, Counter]:
 def _rows(conn, table: sa.Table, *, live: bool = False) -> Counter:
     columns = [c for c in table.c if c.name not in BOOKKEEPING]
     converters = [_converter(conn, c) for c in columns]
-    rows = conn.execute(sa.select(*columns).where(table.c.deleted_at.is_(None)) if live else sa.select(*columns))
+    query = sa.select(*columns)
+    rows = conn.execute(query.where(table.c.deleted_at.is_(None)) if live else query)
     if not any(converters):
         return Counter(map(tuple, rows))
     plan = [(i, f) for i, f in enumerate(converters) if f]

@@ -1,7 +1,9 @@
-"""A stand-in for a notebook kernel that dies at a chosen database write: ``python kill_at_write.py ENTITY RUN_ID
-N [param=value ...]`` runs the entity's step (settings from the environment, as in a kernel) and kills its own
-process with SIGKILL just after the Nth INSERT / UPDATE / DELETE was sent, inside whatever transaction was
-open. N = 0 runs the step to the end and prints how many writes it made.
+"""A stand-in for a notebook kernel that dies at a chosen database write.
+
+``python kill_at_write.py ENTITY RUN_ID N [param=value ...]`` runs the entity's step (settings from the
+environment, as in a kernel) and kills its own process with SIGKILL just after the Nth INSERT / UPDATE /
+DELETE was sent, inside whatever transaction was open. N = 0 runs the step to the end and prints how many
+writes it made.
 """
 
 from __future__ import annotations

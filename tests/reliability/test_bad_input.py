@@ -72,7 +72,8 @@ SETTINGS = [  # (id, changes to the environment (None: unset), what the message 
     ("login-url-no-scheme", {"SF_LOGIN_URL": "login.salesforce.com"}, "SF_LOGIN_URL"),
     ("login-url-http", {"SF_LOGIN_URL": "http://127.0.0.1:8443"}, "SF_LOGIN_URL"),
     ("login-url-path", {"SF_LOGIN_URL": "https://login.salesforce.com/services/Soap"}, "SF_LOGIN_URL"),
-    ("login-url-credentials", {"SF_LOGIN_URL": "https://me:Secret-In-Url@login.salesforce.com"}, "SF_LOGIN_URL"),
+    ("login-url-credentials", {"SF_LOGIN_URL": "https://me:Secret-In-Url@login.salesforce.com"},
+     "SF_LOGIN_URL"),
     ("login-url-port", {"SF_LOGIN_URL": "https://127.0.0.1:99999"}, "SF_LOGIN_URL"),
     pytest.param("login-url-nowhere", {"SF_LOGIN_URL": "https://127.0.0.1:9"}, "SF_LOGIN_URL",
                  marks=pytest.mark.soak, id="login-url-nowhere"),
@@ -84,7 +85,8 @@ SETTINGS = [  # (id, changes to the environment (None: unset), what the message 
     ("certificate-untrusted", {"SF_CA_BUNDLE": None}, "SF_CA_BUNDLE"),
     ("db-url-malformed", {"VMSYNC_DB_URL": "not a database url"}, "VMSYNC_DB_URL"),
     ("db-url-unsupported", {"VMSYNC_DB_URL": "mysql://vms@localhost/vms"}, "VMSYNC_DB_URL"),
-    ("db-url-nowhere", {"VMSYNC_DB_URL": "postgresql+psycopg://vms:Db-Secret-9@127.0.0.1:9/vms"}, "VMSYNC_DB_URL"),
+    ("db-url-nowhere", {"VMSYNC_DB_URL": "postgresql+psycopg://vms:Db-Secret-9@127.0.0.1:9/vms"},
+     "VMSYNC_DB_URL"),
     ("db-url-no-folder", {"VMSYNC_DB_URL": "sqlite:///no/such/folder/vms.db"}, "--db"),
     ("db-url-memory", {"VMSYNC_DB_URL": "sqlite://"}, "--db"),
     ("runs-dir-a-file", {"VMSYNC_RUNS_DIR": "a-file"}, "--runs-dir"),
@@ -94,7 +96,8 @@ SETTINGS = [  # (id, changes to the environment (None: unset), what the message 
     ("consumer-key-alone", {"SF_CONSUMER_KEY": "3MVG9key"}, "SF_CONSUMER_SECRET"),
     ("consumer-secret-alone", {"SF_CONSUMER_SECRET": "Consumer-Secret-5"}, "SF_CONSUMER_KEY"),
 ]
-SECRETS_IN_CASES = ("Not-The-Password-7", "Secret-In-Url", "Db-Secret-9", "Consumer-Secret-5", "WRONGTOKEN123")
+SECRETS_IN_CASES = ("Not-The-Password-7", "Secret-In-Url", "Db-Secret-9", "Consumer-Secret-5",
+                    "WRONGTOKEN123")
 
 
 def _ids(cases):
@@ -115,18 +118,20 @@ def test_a_bad_setting_is_refused_by_vmsync_run_naming_it(user, monkeypatch, cap
     assert nothing_written(user) == []
 
 
-LOADED = {  # the settings load_settings itself refuses (the others need a login or a database to be found out)
+# the settings load_settings itself refuses (the others need a login or a database to be found out)
+LOADED = {
     "username-missing", "username-empty", "password-missing", "password-empty", "login-url-no-scheme",
     "login-url-http", "login-url-path", "login-url-credentials", "login-url-port", "ca-bundle-missing-file",
-    "ca-bundle-a-folder", "db-url-malformed", "db-url-unsupported", "api-version-malformed", "consumer-key-alone",
-    "consumer-secret-alone",
+    "ca-bundle-a-folder", "db-url-malformed", "db-url-unsupported", "api-version-malformed",
+    "consumer-key-alone", "consumer-secret-alone",
 }
 
 
 @pytest.mark.parametrize(("case", "changes", "named"), [c for c in SETTINGS if _ids([c])[0] in LOADED],
                          ids=sorted(LOADED, key=_ids(SETTINGS).index))
 def test_a_bad_setting_is_a_config_error_in_python_naming_it(sandbox, tmp_path, case, changes, named):
-    env = {k: v for k, v in (environ(sandbox, f"sqlite:///{tmp_path}/vms.db") | changes).items() if v is not None}
+    given = environ(sandbox, f"sqlite:///{tmp_path}/vms.db") | changes
+    env = {k: v for k, v in given.items() if v is not None}
     env = {k: (str(tmp_path / v) if v == "a-file" else v) for k, v in env.items()}
     with pytest.raises(ConfigError) as refused:
         load_settings(environ=env, env_file=None)
@@ -194,7 +199,8 @@ PARAMETERS = [  # (parameter, value)
     ("db_url", "mysql://vms@localhost/vms"), ("db_url", "not a url"), ("db_url", INJECTION),
     ("lookback_minutes", -1), ("lookback_minutes", "10"), ("lookback_minutes", True),
     ("lookback_minutes", float("nan")), ("lookback_minutes", float("inf")), ("lookback_minutes", 10**9),
-    ("page_size", 199), ("page_size", 2001), ("page_size", "2000"), ("page_size", 2000.0), ("page_size", True),
+    ("page_size", 199), ("page_size", 2001), ("page_size", "2000"), ("page_size", 2000.0),
+    ("page_size", True),
     ("dry_run", "False"), ("dry_run", 0), ("dry_run", None), ("api", "soap"), ("api", ""), ("api", None),
     ("bulk_threshold", -1), ("bulk_threshold", "x"), ("bulk_threshold", 1.5), ("allow_other_org", "yes"),
 ]

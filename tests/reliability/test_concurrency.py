@@ -30,9 +30,10 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 def vmsync_run(sandbox, workdir: Path, db_url: str, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "VMSYNC_"))}
-    env |= sandbox_environment(sandbox.connection) | {"VMSYNC_DB_URL": db_url, "VMSYNC_RUNS_DIR": str(workdir / "runs")}
-    return subprocess.Popen([sys.executable, "-m", "vmsync.cli", "run", *args], env=env, cwd=workdir, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env |= sandbox_environment(sandbox.connection)
+    env |= {"VMSYNC_DB_URL": db_url, "VMSYNC_RUNS_DIR": str(workdir / "runs")}
+    return subprocess.Popen([sys.executable, "-m", "vmsync.cli", "run", *args], env=env, cwd=workdir,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def lock_holder(db_url: str) -> str | None:
@@ -40,7 +41,8 @@ def lock_holder(db_url: str) -> str | None:
     engine = sa.create_engine(db_url)
     try:
         with engine.connect() as conn:
-            value = conn.execute(sa.select(t.sync_meta.c.value).where(t.sync_meta.c.key == "run_lock")).scalar()
+            meta = t.sync_meta
+            value = conn.execute(sa.select(meta.c.value).where(meta.c.key == "run_lock")).scalar()
     except sa.exc.DBAPIError:  # no tables yet
         value = None
     finally:
@@ -84,11 +86,13 @@ def test_a_second_run_is_refused_naming_the_run_that_holds_the_database(org, db_
     assert code == 2, refusal
     assert f"run {holder} is running on this database" in refusal
     assert first.wait(timeout=300) == 0, first.communicate()
-    assert [p.name for p in (tmp_path / "runs").iterdir() if p.is_dir()] == [holder], "the refused run wrote a folder"
+    folders = [p.name for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    assert folders == [holder], "the refused run wrote a folder"
     assert_sound(db_url)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.soak)], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.soak)],
+                         indirect=True)
 def test_a_notebook_run_by_hand_during_a_run_is_safe(org, db_url, second_db_url, tmp_path, monkeypatch):
     reference = steps_for(org, second_db_url)
     for entity in ("organizations", "volunteers"):
@@ -126,7 +130,8 @@ def test_a_database_locked_by_another_program_is_waited_for(org, db_url, second_
     reference.run("organizations", "reference")
     steps = steps_for(org, db_url)
     steps.run("organizations", "first", mode="full")  # makes the file and its tables
-    holder = sqlite3.connect(sa.engine.make_url(db_url).database, isolation_level=None, check_same_thread=False)
+    holder = sqlite3.connect(sa.engine.make_url(db_url).database, isolation_level=None,
+                             check_same_thread=False)
     holder.execute("BEGIN EXCLUSIVE")  # another program writing: nobody else may write (or read, outside WAL)
     release = threading.Timer(1.5, lambda: holder.execute("COMMIT"))
     release.start()

@@ -70,7 +70,8 @@ def test_kernel_killed_at_a_random_write_then_resumed(org, db_url, second_db_url
     steps.run("organizations", "base", mode="full")
     kill_at = random.Random(seed).randint(1, counter.writes)
     killed = kill_during_step(org, db_url, "crashed", kill_at)
-    assert killed.returncode == -signal.SIGKILL, f"not killed at write {kill_at} of {counter.writes}: {killed}"
+    assert killed.returncode == -signal.SIGKILL, f"not killed at write {kill_at} of {counter.writes}: " \
+                                                 f"{killed}"
 
     resumed = steps.run("volunteers", "crashed", **STEP)  # what --resume does: the same step, a new kernel
     assert resumed.status == "succeeded"

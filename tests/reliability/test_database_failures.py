@@ -62,7 +62,8 @@ def refuse_record(db_url: str, record_id: str) -> None:
         else:
             conn.execute(sa.text(
                 "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; "
+                "RAISE EXCEPTION 'could not extend file: No space left on device' "
+                "USING ERRCODE = 'disk_full'; "
                 "END $$"))
             conn.execute(sa.text(f"CREATE TRIGGER refuse BEFORE INSERT ON sf_contact FOR EACH ROW "
                                  f"WHEN (NEW.\"Id\" = '{record_id}') EXECUTE FUNCTION refuse()"))
@@ -136,7 +137,7 @@ def test_a_refused_write_on_the_second_page_rolls_that_page_back_whole(org, db_u
     found = written(db_url)
     first_page, rest = set(order[:PAGE]), set(order[PAGE:])
     assert found["raw"] & set(order) == first_page, "the raw mirror holds part of a page"
-    assert first_page <= found["model"] | found["issues"], "a committed page lost records on the way to the model"
+    assert first_page <= found["model"] | found["issues"], "a committed page lost records before the model"
     assert not rest & (found["model"] | found["issues"]), "the refused page left rows behind"
 
     allow_all(db_url)

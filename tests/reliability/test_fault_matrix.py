@@ -51,7 +51,8 @@ GIVE_UP = {  # the class of a step that met the fault on every try
     "server-error": "NETWORK", "unavailable": "NETWORK", "dropped": "NETWORK", "slow": "TIMEOUT",
     "truncated": "NETWORK",
 }
-NOT_RETRIED = {("quota-exhausted", p) for p in POINTS} | {("expired-session", "login"), ("query-timeout", "login")}
+NOT_RETRIED = {("quota-exhausted", p) for p in POINTS} | {("expired-session", "login"),
+                                                           ("query-timeout", "login")}
 
 
 def expected_outcome(fault: str, point: str, persistence: str) -> str:
@@ -93,7 +94,7 @@ class Scenario:
     def __init__(self, sandbox, new_url, copy=None):
         self.sandbox = sandbox
         self.new_url = new_url  # () -> the URL of a new, empty database
-        self.copy = copy  # (url) -> a new database with the content of ``url``, when the dialect can copy fast
+        self.copy = copy  # (url) -> a new database holding what ``url`` holds, where copying is fast
         self.template: str | None = None
         self.references: dict[str, dict] = {}
         for mode in ("full", "incremental"):
@@ -150,8 +151,10 @@ class Scenario:
         else:
             assert isinstance(outcome, SyncError), f"{fault} {persistence} at {point} went unnoticed"
             assert str(outcome.error_class) == expected, outcome
-            assert recorded(db_url, "faulty") == (before, ("failed", expected)), "watermark moved or step unrecorded"
-            assert steps.run("volunteers", "after-fault", mode=mode, api=api, page_size=200).status == "succeeded"
+            assert recorded(db_url, "faulty") == (before, ("failed", expected)), \
+                "the watermark moved, or the step was not recorded as failed"
+            again = steps.run("volunteers", "after-fault", mode=mode, api=api, page_size=200)
+            assert again.status == "succeeded"
         got, reference = snapshot(db_url), self.references[mode]
         assert got == reference, differences(got, reference)
 

@@ -60,7 +60,8 @@ class Org:
     def create_volunteer(self) -> str:
         org = self.pick("SELECT Id FROM Account WHERE Type = 'Business'")
         made = self.sf.Contact.create({"LastName": self.name("VOLUNTEER").upper(), "FirstName": "Val",
-                                       "Contact_Type__c": "Volunteer", "Email": f" V{self.counter}@Example.org ",
+                                       "Contact_Type__c": "Volunteer",
+                                       "Email": f" V{self.counter}@Example.org ",
                                        "npsp__Primary_Affiliation__c": org})
         return f"created volunteer {made['id']}"
 
@@ -128,8 +129,8 @@ class Org:
             self.sf.Account.update(account, {"Type": new})
             return f"made {account} a {new}"
 
-    CHANGES = ("create_volunteer", "create_teacher", "create_account", "update", "update", "delete", "undelete",
-               "purge", "change_type")
+    CHANGES = ("create_volunteer", "create_teacher", "create_account", "update", "update", "delete",
+               "undelete", "purge", "change_type")
 
     def random_changes(self, count: int) -> list[str]:
         made = []
@@ -145,7 +146,8 @@ class Org:
 @pytest.fixture
 def fidelity(org, db_url):
     settings = load_settings(environ=environ(org, db_url), env_file=None)
-    steps = Steps(settings, connect(settings, retry=FAST, bulk_poll_wait=0.02))  # normal timeouts: delays are waited
+    # the default timeouts: a delay fault is waited out, not retried
+    steps = Steps(settings, connect(settings, retry=FAST, bulk_poll_wait=0.02))
     return org, steps
 
 
@@ -246,7 +248,8 @@ def only_links_differ(got: dict, fresh: dict) -> bool:
 @pytest.mark.parametrize(("db_url", "seed", "rounds"), [
     pytest.param("sqlite", 1, 4, id="sqlite-seed1"),
     pytest.param("postgresql", 2, 2, marks=pytest.mark.soak, id="postgresql-seed2"),
-    *[pytest.param("sqlite", seed, 25, marks=pytest.mark.soak, id=f"sqlite-soak-seed{seed}") for seed in range(3, 6)],
+    *[pytest.param("sqlite", seed, 25, marks=pytest.mark.soak, id=f"sqlite-soak-seed{seed}")
+      for seed in range(3, 6)],
     *[pytest.param("postgresql", seed, 25, marks=pytest.mark.soak, id=f"postgresql-soak-seed{seed}")
       for seed in range(6, 8)],
 ], indirect=["db_url"])
@@ -265,8 +268,10 @@ def test_a_volunteer_whose_organization_becomes_a_school_links_to_the_school(fid
     org, steps = fidelity
     sync_all(steps, "first", mode="full")
     sf = org.client()
-    volunteer = sf.query("SELECT Id, npsp__Primary_Affiliation__c FROM Contact WHERE Contact_Type__c = 'Volunteer' "
-                         "AND npsp__Primary_Affiliation__r.Type = 'Business' ORDER BY Id LIMIT 1")["records"][0]
+    volunteer = sf.query("SELECT Id, npsp__Primary_Affiliation__c FROM Contact "
+                         "WHERE Contact_Type__c = 'Volunteer' "
+                         "AND npsp__Primary_Affiliation__r.Type = 'Business' "
+                         "ORDER BY Id LIMIT 1")["records"][0]
     account = volunteer["npsp__Primary_Affiliation__c"]
     sf.Account.update(account, {"Type": "School"})
     org.control.advance(60)
@@ -274,10 +279,11 @@ def test_a_volunteer_whose_organization_becomes_a_school_links_to_the_school(fid
     engine = sa.create_engine(steps.settings.db_url.reveal())
     with engine.connect() as conn:
         linked = conn.execute(sa.text(
-            "SELECT v.organization_id, s.salesforce_id FROM volunteer v LEFT JOIN school s ON s.id = v.school_id "
+            "SELECT v.organization_id, s.salesforce_id FROM volunteer v "
+            "LEFT JOIN school s ON s.id = v.school_id "
             "WHERE v.salesforce_id = :id"), {"id": volunteer["Id"]}).one()
     engine.dispose()
-    assert tuple(linked) == (None, account), "the volunteer still links to the organization that became a school"
+    assert tuple(linked) == (None, account), "still linked to the organization that became a school"
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -293,7 +299,8 @@ def test_more_records_on_one_stamp_than_a_page_holds_are_all_read(fidelity):
     assert result.counts.extracted >= 250
     engine = sa.create_engine(steps.settings.db_url.reveal())
     with engine.connect() as conn:
-        live = set(conn.execute(sa.text("SELECT salesforce_id FROM contact WHERE deleted_at IS NULL")).scalars())
+        live = set(conn.execute(sa.text(
+            "SELECT salesforce_id FROM contact WHERE deleted_at IS NULL")).scalars())
     engine.dispose()
     assert set(created) <= live
     assert differing(steps) == []

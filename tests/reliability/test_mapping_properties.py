@@ -37,8 +37,8 @@ TEXT = st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs"
 ANY_VALUE = st.one_of(
     st.none(), TEXT, st.text(max_size=3).map(lambda s: " " * 3 + s), st.just(""), st.just("x" * 40_000),
     st.integers(min_value=-(2**70), max_value=2**70), st.floats(), st.booleans(), st.dates(),
-    st.datetimes(timezones=st.one_of(st.none(), st.just(UTC))), st.sampled_from(["2024-13-45", "31/12/2024",
-                                                                                   "true", "NaN", "-1", "1e309"]),
+    st.datetimes(timezones=st.one_of(st.none(), st.just(UTC))),
+    st.sampled_from(["2024-13-45", "31/12/2024", "true", "NaN", "-1", "1e309"]),
     st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
 )
 
@@ -108,14 +108,15 @@ def test_arbitrary_records_never_crash_a_page_nor_cost_a_neighbour(engine, sampl
             written, issues = outcomes[record["Id"]]
             assert written or issues or record.get("IsDeleted") not in (None, False), \
                 f"{record['Id']} vanished without a trace: {record}"
-        assert {r["Id"]: outcomes[r["Id"]] for r in neighbours} == alone, "a bad record changed a neighbour's fate"
+        assert {r["Id"]: outcomes[r["Id"]] for r in neighbours} == alone, \
+            "a bad record changed a neighbour's fate"
 
     check()
 
 
 LONGEST = {  # values as long as Salesforce lets them be, through the API, on a new volunteer
     "email-of-80-characters": {"Email": "a" * 68 + "@example.org"},  # Contact.Email holds 80
-    "skill-of-120-characters": {"Volunteer_Skills_Text__c": "Teaching " + "x" * 111},  # one entry of a text list
+    "skill-of-120-characters": {"Volunteer_Skills_Text__c": "Teaching " + "x" * 111},  # one text-list entry
 }
 
 
@@ -125,12 +126,14 @@ LONGEST = {  # values as long as Salesforce lets them be, through the API, on a 
     "postgresql",
 ], indirect=True)
 def test_values_as_long_as_salesforce_allows_do_not_fail_the_page(org, steps, values):
-    created = org.client().Contact.create({"LastName": "LONGVALUES", "Contact_Type__c": "Volunteer", **values})["id"]
+    created = org.client().Contact.create({"LastName": "LONGVALUES", "Contact_Type__c": "Volunteer",
+                                           **values})["id"]
     steps.run("organizations", "first")
     result = steps.run("volunteers", "first")
     engine = sa.create_engine(steps.settings.db_url.reveal())
     with engine.connect() as conn:
         live = conn.execute(sa.text("SELECT count(*) FROM contact WHERE deleted_at IS NULL")).scalar()
-        ours = conn.execute(sa.text("SELECT count(*) FROM contact WHERE salesforce_id = :id"), {"id": created}).scalar()
+        ours = conn.execute(sa.text("SELECT count(*) FROM contact WHERE salesforce_id = :id"),
+                            {"id": created}).scalar()
     engine.dispose()
     assert result.status == "succeeded" and ours == 1 and live > 300

@@ -2,8 +2,8 @@
 credentials are distinctive: a step failing on a fault, a kernel or the runner killed outright (SIGKILL) at a
 seeded random point, then ``vmsync run --resume``; and afterwards no file, log or table holding a secret.
 
-* Fault: the org refuses the volunteers' query (403, the day's API calls spent): the run exits 1 with that step
-  failed RATE_LIMIT and the one before it done; ``--resume`` after the fault is gone exits 0.
+* Fault: the org refuses the volunteers' query (403, the day's API calls spent): the run exits 1 with that
+  step failed RATE_LIMIT and the one before it done; ``--resume`` after the fault is gone exits 0.
 * Kill: the kernel of a step, or the runner, is killed while a step reads the org (its query held back by a
   delay) or between two steps. A runner killed leaves no kernel behind; ``--resume`` exits 0.
 * After each resume the database equals that of an uninterrupted sync (made step by step in this process).
@@ -37,11 +37,12 @@ from .conftest import differences, environ, postgres_schema, snapshot, steps_for
 ENTITIES = ("organizations", "volunteers")  # volunteers depend on organizations
 PASSWORD = 'Pa$$w0rd"<Ünï>&' + os.urandom(4).hex()  # quotes, markup and accents: every escaping of it counts
 TOKEN = "TOK" + os.urandom(10).hex().upper()
-HELD_QUERY = {"organizations": "FROM Account WHERE (Type NOT IN", "volunteers": "FROM Contact WHERE ((Contact"}
+HELD_QUERY = {"organizations": "FROM Account WHERE (Type NOT IN",
+              "volunteers": "FROM Contact WHERE ((Contact"}
 
 
 @pytest.fixture(scope="module")
-def org(tmp_path_factory):
+def distinct_org(tmp_path_factory):
     """A sandbox org of its own, whose password and token are distinctive strings."""
     state = tmp_path_factory.mktemp("distinct-org")
     (state / "credentials.json").write_text(json.dumps({
@@ -59,11 +60,11 @@ def workdir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reference(org, workdir) -> dict:
+def reference(distinct_org, workdir) -> dict:
     """The database an uninterrupted sync of ``ENTITIES`` leaves, made step by step in this process."""
-    org.control.reset()
+    distinct_org.control.reset()
     db_url = f"sqlite:///{workdir}/reference.db"
-    steps = steps_for(org, db_url)
+    steps = steps_for(distinct_org, db_url)
     for entity in ENTITIES:
         steps.run(entity, "reference")
     return snapshot(db_url)
@@ -149,10 +150,13 @@ def resume_and_compare(runs: Runs, run_id: str, reference: dict) -> None:
 
 # --- a step that fails, then --resume ----------------------------------------------------------------------
 
-def test_a_step_refused_by_the_org_fails_classified_and_resume_completes_the_run(org, workdir, reference):
+def test_a_step_refused_by_the_org_fails_classified_and_resume_completes_the_run(distinct_org, workdir,
+                                                                                 reference):
+    org = distinct_org
     org.control.reset()
     runs = Runs(org, workdir, "refused")
-    org.control.add_fault({"kind": "query", "contains": HELD_QUERY["volunteers"], "effect": "error", "status": 403})
+    org.control.add_fault({"kind": "query", "contains": HELD_QUERY["volunteers"], "effect": "error",
+                           "status": 403})
     code, printed = runs.run("--only", ",".join(ENTITIES))
     assert code == 1, printed
     record = runs.latest()
@@ -162,7 +166,7 @@ def test_a_step_refused_by_the_org_fails_classified_and_resume_completes_the_run
     resume_and_compare(runs, record["run_id"], reference)
 
 
-# --- killed, then --resume -----------------------------------------------------------------------------------
+# --- killed, then --resume ------------------------------------------------------------------------------
 
 KILLS = ("kernel during extract", "runner during extract", "runner between steps")
 
@@ -178,14 +182,16 @@ def kill_cases(default: int, soak: int) -> list:
 
 
 @pytest.mark.parametrize(("seed", "kind"), kill_cases(default=1, soak=9))
-def test_killed_mid_run_then_resumed_to_the_database_of_an_uninterrupted_run(org, workdir, reference, seed, kind):
+def test_killed_mid_run_then_resumed_to_the_database_of_an_uninterrupted_run(distinct_org, workdir, reference,
+                                                                              seed, kind):
+    org = distinct_org
     rng = random.Random(seed)
     org.control.reset()
     runs = Runs(org, workdir, f"killed-{seed}")
     if "extract" in kind:  # the seed picks the step; its query is held back while something is killed
         step = rng.choice(ENTITIES)
-        org.control.add_fault({"kind": "query", "contains": HELD_QUERY[step], "effect": "delay", "seconds": 60,
-                               "times": 1})
+        org.control.add_fault({"kind": "query", "contains": HELD_QUERY[step], "effect": "delay",
+                               "seconds": 60, "times": 1})
         process = runs.start("--only", ",".join(ENTITIES), "--parallel", "1")
         wait_for(lambda: org.control.faults()[0]["seen"] >= 1, f"{step} to read the org")
     else:  # the seed picks the moment: up to a second after the first step ended
@@ -214,7 +220,7 @@ def test_killed_mid_run_then_resumed_to_the_database_of_an_uninterrupted_run(org
     resume_and_compare(runs, record["run_id"], reference)
 
 
-# --- secrets -------------------------------------------------------------------------------------------------
+# --- secrets --------------------------------------------------------------------------------------------
 
 def secrets_of(org) -> dict[str, bytes]:
     c = org.connection
@@ -227,23 +233,28 @@ def secrets_of(org) -> dict[str, bytes]:
     return forms
 
 
-def test_no_secret_in_any_file_printout_or_table_after_failed_killed_and_resumed_runs(org, workdir, reference):
+def test_no_secret_in_any_file_printout_or_table_after_failed_killed_and_resumed_runs(distinct_org, workdir,
+                                                                                       reference):
     if not list(workdir.glob("runs/*/run.json")):  # run alone: make a failed and a resumed run first
-        test_a_step_refused_by_the_org_fails_classified_and_resume_completes_the_run(org, workdir, reference)
-    secrets = secrets_of(org)
+        test_a_step_refused_by_the_org_fails_classified_and_resume_completes_the_run(distinct_org, workdir,
+                                                                                     reference)
+    secrets = secrets_of(distinct_org)
     leaks = []
     for path in sorted(p for p in workdir.rglob("*") if p.is_file()):
         data = path.read_bytes()
         leaks += [f"{path.relative_to(workdir)}: {name}" for name, form in secrets.items() if form in data]
     assert leaks == []  # the SQLite databases are files here: every value of every table was read
-    redacted = {p.parent.name: json.loads(p.read_text())["secrets_found"] for p in workdir.glob("runs/*/run.json")}
+    redacted = {p.parent.name: json.loads(p.read_text())["secrets_found"]
+                for p in workdir.glob("runs/*/run.json")}
     assert not any(redacted.values()), f"the runner had to redact secrets: {redacted}"
     assert list(workdir.glob("runs/*/*.ipynb")) and list(workdir.glob("*.out")), "nothing was scanned"
 
 
-def test_no_secret_in_any_postgresql_table_after_failed_and_resumed_steps(org, pg_url, monkeypatch):
+def test_no_secret_in_any_postgresql_table_after_failed_and_resumed_steps(distinct_org, pg_url, monkeypatch):
+    org = distinct_org
     """The same for a PostgreSQL database, whose values are not in a file to read: every table, read back.
-    Its steps: a notebook run by hand with a wrong password, a step refused by the org, the same step again."""
+    Its steps: a notebook run by hand with a wrong password, a step refused by the org, the same step
+    again."""
     org.control.reset()
     schema = postgres_schema(pg_url)
     db_url = next(schema)

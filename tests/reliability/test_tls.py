@@ -27,7 +27,8 @@ SWITCHES = [
 
 
 @pytest.mark.parametrize("switches", SWITCHES, ids=[",".join(s) or "defaults" for s in SWITCHES])
-def test_an_untrusted_certificate_is_refused_whatever_the_environment_says(sandbox, tmp_path, monkeypatch, switches):
+def test_an_untrusted_certificate_is_refused_whatever_the_environment_says(sandbox, tmp_path, monkeypatch,
+                                                                           switches):
     for name, value in switches.items():
         monkeypatch.setenv(name, value)
     settings = load_settings(environ=environ(sandbox, f"sqlite:///{tmp_path}/vms.db", SF_CA_BUNDLE=None),

@@ -26,11 +26,10 @@ from vmsync.cli import main as vmsync
 from vmsync.config import load_settings
 from vmsync.entities import ordered
 from vmsync.salesforce import connect
-from vmsync.store import tables as t
 from vmsync.store.database import open_engine
 from vmsync.sync.reconcile import reconcile
 
-from .conftest import BOOKKEEPING, FAST, Steps, differences, environ, live_snapshot, org_store
+from .conftest import FAST, Steps, differences, environ, live_snapshot, org_store
 
 ENTITIES = ("schools", "organizations", "volunteers", "teachers")
 
@@ -224,27 +223,6 @@ def fresh_full_sync(org, db_url: str) -> dict:
     return live_snapshot(db_url)
 
 
-STALE_LINKS = ("a live row keeps its link to a parent row that was since deleted or left its table (an "
-               "organization that became a school): links are not revisited when the parent goes; see the "
-               "reliability report")
-
-
-def only_links_differ(got: dict, fresh: dict) -> bool:
-    """Whether every difference is a row whose foreign-key columns alone differ (the STALE_LINKS defect)."""
-    for name in got:
-        if got[name] == fresh[name]:
-            continue
-        table = t.metadata.tables[name]
-        columns = [c for c in table.c if c.name not in BOOKKEEPING]
-        plain = [i for i, c in enumerate(columns) if not c.foreign_keys]
-        key = [c.name for c in columns].index("salesforce_id")
-        a = {r[key]: [r[i] for i in plain] for r in (got[name] - fresh[name]).elements()}
-        b = {r[key]: [r[i] for i in plain] for r in (fresh[name] - got[name]).elements()}
-        if a != b:
-            return False
-    return True
-
-
 @pytest.mark.parametrize(("db_url", "seed", "rounds"), [
     pytest.param("sqlite", 1, 4, id="sqlite-seed1"),
     pytest.param("postgresql", 2, 2, marks=pytest.mark.soak, id="postgresql-seed2"),
@@ -257,12 +235,9 @@ def test_random_changes_between_and_during_runs_reconcile(fidelity, second_db_ur
     org, steps = fidelity
     run_rounds(org, steps, seed, rounds)
     got, fresh = live_snapshot(steps.settings.db_url.reveal()), fresh_full_sync(org, second_db_url)
-    if got != fresh and only_links_differ(got, fresh):
-        pytest.xfail(f"{STALE_LINKS}: {differences(got, fresh)}")
     assert got == fresh, differences(got, fresh)
 
 
-@pytest.mark.xfail(strict=True, reason=STALE_LINKS)
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_volunteer_whose_organization_becomes_a_school_links_to_the_school(fidelity):
     org, steps = fidelity

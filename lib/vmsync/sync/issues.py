@@ -47,7 +47,7 @@ def settle(
     An orphan that found its parent deleted is recorded already resolved (``parent_deleted``): nothing will
     ever link it, and nothing is lost without a trace.
     """
-    _record(conn, entity, sf_object, found, run_id, now)
+    record(conn, entity, sf_object, found, run_id, now)
     current = {(f.record_id, f.code, f.field) for f in found}
     healed = 0
     for start in range(0, len(record_ids), CHUNK):
@@ -79,7 +79,7 @@ def settle(
     return healed
 
 
-def _record(conn: Connection, entity: str, sf_object: str, found: list[Found], run_id: str, now: datetime) -> None:
+def record(conn: Connection, entity: str, sf_object: str, found: list[Found], run_id: str, now: datetime) -> None:
     if not found:
         return
     insert = _INSERTS[conn.dialect.name](sync_issue)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
 from sqlalchemy import Connection, select, update
 
@@ -238,14 +239,42 @@ class PageWriter:
                     if spec.kind == "owned":
                         self._retire_children(conn, spec, record_ids)
                     elif spec.kind == "record":
-                        self._retire(conn, t.metadata.tables[spec.name], record_ids)
+                        self._retire(conn, t.metadata.tables[spec.name], record_ids, unlink=True)
 
-    def _retire(self, conn: Connection, table, salesforce_ids: list[str]) -> None:
-        """Mark the live rows with these ``salesforce_id``s deleted."""
+    def _retire(self, conn: Connection, table, salesforce_ids: list[str], *, unlink: bool = False) -> None:
+        """Mark the live rows with these ``salesforce_id``s deleted; with ``unlink`` (the record is gone from
+        Salesforce, or became another kind of record), rows linked to them let go too."""
         for part in chunks(salesforce_ids):
+            gone = conn.execute(select(table.c.id).where(
+                table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None))).scalars().all()
+            if not gone:
+                continue
             self.changed[table.name] += conn.execute(
-                update(table).where(table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None))
+                update(table).where(table.c.id.in_(gone))
                 .values(deleted_at=self.now, updated_at=self.now, run_id=self.run_id)).rowcount
+            if unlink:
+                self._unlink(conn, table, gone)
+
+    def _unlink(self, conn: Connection, parent, parent_ids: list[int]) -> None:
+        """Rows of other tables linked to retired ``parent`` rows drop the link (or, when they cannot be without
+        it, retire too), and wait in ``sync_issue`` to be mapped again: to the parent's new table (an
+        organization that became a school), or to nothing when it was deleted."""
+        for child, column, entity, sf_object in children_of(parent.name):
+            linked = conn.execute(select(child.c.salesforce_id).where(
+                child.c[column].in_(parent_ids), child.c.deleted_at.is_(None))).scalars().all()
+            if not linked:
+                continue
+            if child.c[column].nullable:
+                self.changed[child.name] += conn.execute(update(child).where(child.c.salesforce_id.in_(linked))
+                                                         .values({column: None, "updated_at": self.now,
+                                                                  "run_id": self.run_id})).rowcount
+            else:
+                self._retire(conn, child, linked, unlink=True)
+            if entity is not None:
+                issues.record(conn, entity, sf_object, [
+                    issues.Found(key, "orphan", "LINK_PENDING", column,
+                                 f"{column}: its {parent.name} left; to be linked again", parent.name)
+                    for key in linked], self.run_id, self.now)
 
     def _retire_children(self, conn: Connection, spec: Table, parent_keys: list[str], keep=frozenset()) -> None:
         """Mark the live rows owned by these parents deleted, but for those in ``keep`` (and outside ``scope``:
@@ -278,7 +307,7 @@ class PageWriter:
                 select(table.c.salesforce_id).where(
                     table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None),
                     *spec.in_scope(table))).scalars()]
-            self._retire(conn, table, retired[spec.name])
+            self._retire(conn, table, retired[spec.name], unlink=in_salesforce)
         for spec in self.stream.tables:
             if spec.kind == "owned":
                 self._retire_children(conn, spec, retired.get(spec.parent_table, []))
@@ -290,6 +319,22 @@ class PageWriter:
     def retire_leavers(self, conn: Connection, salesforce_ids: list[str]) -> int:
         """Records that no longer match this stream's filter leave its tables (they live on elsewhere)."""
         return self.mark_deleted(conn, salesforce_ids, in_salesforce=False)
+
+
+@cache
+def children_of(table_name: str) -> tuple:
+    """(child table, FK column, entity, object) for every column that links to ``table_name``; the entity and
+    object are those of the stream whose records the child rows are (None for rows owned by another row)."""
+    from ..entities import ENTITIES
+
+    owner = {spec.name: (entity.name, stream.object) for entity in ENTITIES.values() for stream in entity.streams
+             for spec in stream.tables if spec.kind == "record"}
+    found = []
+    for child in t.metadata.sorted_tables:
+        for column in child.columns:
+            if any(fk.column.table.name == table_name for fk in column.foreign_keys):
+                found.append((child, column.name, *owner.get(child.name, (None, None))))
+    return tuple(found)
 
 
 def _unique(rows: list[dict], key: str) -> list[dict]:

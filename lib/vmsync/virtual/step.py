@@ -9,7 +9,6 @@ summary show it like any other; it adds what the report held, and which model ta
 
 from __future__ import annotations
 
-import resource
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +21,7 @@ from ..store import runs
 from ..store import tables as t
 from ..store.database import create_schema, open_engine
 from ..sync import issues
-from ..sync.step import StepResult, StreamResult
+from ..sync.step import StepResult, StreamResult, peak_memory_mb
 from ..sync.writer import PageCounts
 from . import levels, users
 from .about import MODEL_TABLES, NAME
@@ -102,7 +101,7 @@ def run(params: VirtualParams, *, now: datetime | None = None) -> VirtualResult:
     finally:
         result.finished_at = datetime.now(UTC)
         result.duration_s = time.monotonic() - clock
-        result.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result.peak_memory_mb = peak_memory_mb()
         _record(engine, step_id, result)
         engine.dispose()
     return result

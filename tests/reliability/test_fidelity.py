@@ -223,13 +223,20 @@ def fresh_full_sync(org, db_url: str) -> dict:
     return live_snapshot(db_url)
 
 
+RESURRECTED = ("a record that leaves a stream while it has an open issue there (a teacher waiting for "
+               "their school who becomes a volunteer) is retired as a leaver, then mapped again from the raw "
+               "mirror by the retry of open issues: it is a teacher again; see the reliability report")
+
+
 @pytest.mark.parametrize(("db_url", "seed", "rounds"), [
     pytest.param("sqlite", 1, 4, id="sqlite-seed1"),
     pytest.param("postgresql", 2, 2, marks=pytest.mark.soak, id="postgresql-seed2"),
+    pytest.param("sqlite", 3, 25, id="sqlite-soak-seed3",  # meets RESURRECTED in round 10
+                 marks=[pytest.mark.soak, pytest.mark.xfail(strict=False, reason=RESURRECTED)]),
     *[pytest.param("sqlite", seed, 25, marks=pytest.mark.soak, id=f"sqlite-soak-seed{seed}")
-      for seed in range(3, 6)],
-    *[pytest.param("postgresql", seed, 25, marks=pytest.mark.soak, id=f"postgresql-soak-seed{seed}")
-      for seed in range(6, 8)],
+      for seed in range(4, 6)],
+    *[pytest.param("postgresql", seed, 25, marks=pytest.mark.soak,
+                   id=f"postgresql-soak-seed{seed}") for seed in range(6, 8)],
 ], indirect=["db_url"])
 def test_random_changes_between_and_during_runs_reconcile(fidelity, second_db_url, seed, rounds):
     org, steps = fidelity
@@ -306,3 +313,29 @@ def test_vmsync_check_reconcile_finds_no_difference_after_every_entity_syncs_cha
         code = vmsync(["check", "--reconcile"])
         printed = capsys.readouterr().out
         assert code == 0 and "reconcile: database matches the org" in printed, f"round {n}: {made}\n{printed}"
+
+
+@pytest.mark.xfail(strict=True, reason=RESURRECTED)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_teacher_waiting_for_a_school_who_becomes_a_volunteer_stays_a_volunteer(fidelity):
+    org, steps = fidelity
+    sf = org.client()
+    business = sf.query("SELECT Id FROM Account WHERE Type = 'Business' "
+                        "ORDER BY Id LIMIT 1")["records"][0]["Id"]
+    teacher = sf.Contact.create({"LastName": "Waiting", "Contact_Type__c": "Teacher",
+                                 "npsp__Primary_Affiliation__c": business})["id"]  # no school: link pending
+    for entity in ("schools", "organizations", "volunteers", "teachers"):
+        steps.run(entity, "first")
+    org.control.advance(60)
+    sf.Contact.update(teacher, {"Contact_Type__c": "Volunteer"})
+    for entity in ("schools", "organizations", "volunteers", "teachers"):
+        steps.run(entity, "second")
+    engine = sa.create_engine(steps.settings.db_url.reveal())
+    with engine.connect() as conn:
+        kind = conn.execute(sa.text("SELECT type FROM contact WHERE salesforce_id = :id"),
+                            {"id": teacher}).scalar()
+        teaching = conn.execute(sa.text("SELECT count(*) FROM teacher WHERE salesforce_id = :id "
+                                        "AND deleted_at IS NULL"), {"id": teacher}).scalar()
+    engine.dispose()
+    assert (kind, teaching) == ("volunteer", 0)
+    assert differing(steps) == []

@@ -223,16 +223,11 @@ def fresh_full_sync(org, db_url: str) -> dict:
     return live_snapshot(db_url)
 
 
-RESURRECTED = ("a record that leaves a stream while it has an open issue there (a teacher waiting for "
-               "their school who becomes a volunteer) is retired as a leaver, then mapped again from the raw "
-               "mirror by the retry of open issues: it is a teacher again; see the reliability report")
-
 
 @pytest.mark.parametrize(("db_url", "seed", "rounds"), [
     pytest.param("sqlite", 1, 4, id="sqlite-seed1"),
     pytest.param("postgresql", 2, 2, marks=pytest.mark.soak, id="postgresql-seed2"),
-    pytest.param("sqlite", 3, 25, id="sqlite-soak-seed3",  # meets RESURRECTED in round 10
-                 marks=[pytest.mark.soak, pytest.mark.xfail(strict=False, reason=RESURRECTED)]),
+    pytest.param("sqlite", 3, 25, id="sqlite-soak-seed3", marks=pytest.mark.soak),
     *[pytest.param("sqlite", seed, 25, marks=pytest.mark.soak, id=f"sqlite-soak-seed{seed}")
       for seed in range(4, 6)],
     *[pytest.param("postgresql", seed, 25, marks=pytest.mark.soak,
@@ -315,7 +310,6 @@ def test_vmsync_check_reconcile_finds_no_difference_after_every_entity_syncs_cha
         assert code == 0 and "reconcile: database matches the org" in printed, f"round {n}: {made}\n{printed}"
 
 
-@pytest.mark.xfail(strict=True, reason=RESURRECTED)
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_teacher_waiting_for_a_school_who_becomes_a_volunteer_stays_a_volunteer(fidelity):
     org, steps = fidelity

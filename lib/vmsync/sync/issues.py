@@ -116,3 +116,13 @@ def open_record_ids(conn: Connection, entity: str, sf_object: str) -> list[str]:
         select(sync_issue.c.record_id).distinct().where(
             sync_issue.c.entity == entity, sync_issue.c.object == sf_object, sync_issue.c.resolved_at.is_(None))
     ).scalars())
+
+
+def resolve(conn: Connection, entity: str, record_ids: list[str], resolution: str, run_id: str,
+            now: datetime) -> None:
+    """Close the open issues of these records in ``entity``: they left it (another kind took them)."""
+    for start in range(0, len(record_ids), CHUNK):
+        conn.execute(update(sync_issue).where(
+            sync_issue.c.entity == entity, sync_issue.c.record_id.in_(record_ids[start:start + CHUNK]),
+            sync_issue.c.resolved_at.is_(None)).values(resolved_at=now, resolution=resolution,
+                                                        resolved_run_id=run_id))

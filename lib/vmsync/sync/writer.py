@@ -233,6 +233,7 @@ class PageWriter:
             for stream in entity.streams:
                 if not any(s.kind == "record" and s.name in self.stream.supersedes for s in stream.tables):
                     continue
+                issues.resolve(conn, entity.name, record_ids, "left", self.run_id, self.now)
                 for spec in stream.tables:
                     if spec.name in mine:
                         continue
@@ -314,6 +315,8 @@ class PageWriter:
         if in_salesforce:
             for part in chunks(salesforce_ids):
                 conn.execute(update(self.raw).where(self.raw.c.Id.in_(part)).values(IsDeleted=True))
+        else:  # they left this entity: nothing of theirs is to be mapped here again
+            issues.resolve(conn, self.entity.name, salesforce_ids, "left", self.run_id, self.now)
         return len(retired[self.record_tables[0].name])
 
     def retire_leavers(self, conn: Connection, salesforce_ids: list[str]) -> int:

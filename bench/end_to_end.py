@@ -2,11 +2,13 @@
 
 For every entity, at ``BENCH_PRESET`` (demo unless set), each repeat on a fresh SQLite database:
 
-* ``step``: ``vmsync.sync.step.run_step`` in full mode, every entity in dependency order (the wall time of
-  the call: schema check, extract, raw mirror, mapping, links, model upserts, issues, Id comparison);
-* ``raw``: the same SOQL through the vmsync client's ``query_pages`` (or ``bulk_pages`` where the step
-  chose Bulk 2.0), each page upserted into the entity's raw mirror table only, in a database of its own,
-  extract and load timed apart and one after the other (no overlap).
+* ``step``: ``vmsync.sync.step.run_step`` in full mode through REST (``api="rest"``; by default a step
+  takes Bulk 2.0 past 200,000 records, which the Bulk suite below measures), every entity in dependency
+  order (the wall time of the call: schema check, extract, raw mirror, mapping, links, model upserts,
+  issues, Id comparison);
+* ``raw``: the same SOQL through the vmsync client's ``query_pages``, each page upserted into the entity's
+  raw mirror table only, in a database of its own, extract and load timed apart and one after the other
+  (no overlap).
 
 Figures: records/s of each step and its time over raw extract + raw load (aim <= 1.3), the same for the
 whole suite, and the share of the step's time that the extract alone takes (near 1 would mean the sandbox
@@ -26,7 +28,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from vmsync.entities.spec import Entity, Stream
+from vmsync.entities.spec import Entity
 from vmsync.salesforce import SalesforceClient
 from vmsync.store import tables as t
 from vmsync.store.database import open_engine, register_raw_tables
@@ -41,16 +43,9 @@ REPEATS = {"tiny": 3, "demo": 3, "vms": 1}
 REST_PAGE = 2000
 
 
-def uses_bulk(sf: SalesforceClient, stream: Stream, params: StepParams) -> bool:
-    """Whether a full run of ``stream`` goes through Bulk 2.0, by the step's own rule."""
-    if params.api != "auto":
-        return params.api == "bulk"
-    soql = f"SELECT COUNT() FROM {stream.object}" + (f" WHERE {stream.where}" if stream.where else "")
-    return sf.count(soql) >= params.bulk_threshold
-
-
 def raw_pass(sf: SalesforceClient, entity: Entity, db_url: str, params: StepParams) -> tuple[float, float, int]:
-    """(extract seconds, load seconds, records) of the entity's full extract upserted into raw mirror tables."""
+    """(extract seconds, load seconds, records) of the entity's full REST extract upserted into raw mirror
+    tables."""
     register_raw_tables()
     engine = open_engine(db_url)
     extract = load = 0.0
@@ -61,10 +56,7 @@ def raw_pass(sf: SalesforceClient, entity: Entity, db_url: str, params: StepPara
             raw = t.raw_table(stream.object, stream.fields)
             raw.create(engine, checkfirst=True)
             soql = build_soql(stream, None)
-            if uses_bulk(sf, stream, params):
-                pages = iter(sf.bulk_pages(soql, include_deleted=True, max_records=BULK_PAGE))
-            else:
-                pages = iter(sf.query_pages(soql, include_deleted=True, page_size=params.page_size))
+            pages = iter(sf.query_pages(soql, include_deleted=True, page_size=params.page_size))
             while True:
                 started = time.perf_counter()
                 page = next(pages, None)
@@ -98,7 +90,7 @@ def measure(preset_name: str, repeats: int) -> list[Figure]:
     records: dict[str, int] = {}
     calls: dict[str, int] = {}
     pages: dict[str, int] = {}
-    params = StepParams(run_id="bench-raw")
+    params = StepParams(run_id="bench-raw", api="rest")
     with org.sandbox_org(preset_name) as sandbox, tempfile.TemporaryDirectory(prefix="vmsync-bench-e2e-") as tmp:
         sf = org.client(sandbox)
         for repeat in range(repeats):
@@ -109,13 +101,13 @@ def measure(preset_name: str, repeats: int) -> list[Figure]:
                     org.copy_sqlite(db, Path(tmp) / f"before-{name}.db")
 
             steps = org.suite(org.settings(sandbox, org.sqlite_url(db)), sf, f"bench-e2e-{repeat}", "full",
-                              before=snapshot)
+                              before=snapshot, api="rest")
             for name, (seconds, result) in steps.items():
                 step_s[name].append(seconds)
                 records[name], calls[name], pages[name] = result.counts.extracted, result.api_calls, \
                     rest_pages(result)
             for entity in org.salesforce_entities():
-                ext, load, n = raw_pass(sf, entity, org.sqlite_url(Path(tmp) / f"raw-{repeat}.db"), params)
+                ext, load, _ = raw_pass(sf, entity, org.sqlite_url(Path(tmp) / f"raw-{repeat}.db"), params)
                 extract_s[entity.name].append(ext)
                 load_s[entity.name].append(load)
             db.unlink()
@@ -138,6 +130,8 @@ def measure(preset_name: str, repeats: int) -> list[Figure]:
                    f"{name}: step, {records[name]:,} records"),
             Figure(f"e2e_{name}_vs_raw", ratio(seconds, floor[name]), "x", f"{name}: step / (raw extract + load)",
                    ("<=", 1.3)),
+            Figure(f"e2e_{name}_bulk_records_per_s", ratio(records[name], bulk[name][0]), "records/s",
+                   f"{name}: step through Bulk 2.0 (1 run)"),
         ]
     total_records, total_step, total_floor = sum(records.values()), sum(med.values()), sum(floor.values())
     total_extract = sum(statistics.median(v) for v in extract_s.values())

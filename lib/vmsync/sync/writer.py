@@ -233,7 +233,8 @@ class PageWriter:
             for stream in entity.streams:
                 if not any(s.kind == "record" and s.name in self.stream.supersedes for s in stream.tables):
                     continue
-                issues.resolve(conn, entity.name, record_ids, "left", self.run_id, self.now)
+                if entity.name != self.entity.name:  # issues are kept per entity: ours are settled by this page
+                    issues.resolve(conn, entity.name, record_ids, "left", self.run_id, self.now)
                 for spec in stream.tables:
                     if spec.name in mine:
                         continue

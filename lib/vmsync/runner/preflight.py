@@ -87,7 +87,8 @@ def connect_org(settings: Settings):
     except SyncError as exc:
         if exc.error_class in (ErrorClass.AUTH, ErrorClass.VALIDATION):
             raise UsageError(f"cannot log in to {settings.sf_login_url}: {exc.message}; check SF_USERNAME, "
-                             "SF_PASSWORD and SF_SECURITY_TOKEN (and SF_LOGIN_URL, SF_CA_BUNDLE)") from None
+                             "SF_PASSWORD and SF_SECURITY_TOKEN (and SF_LOGIN_URL, SF_CA_BUNDLE, and "
+                             f"VMSYNC_API_VERSION={settings.api_version}, which the org must serve)") from None
         if _caused_by(exc, requests.exceptions.SSLError):
             raise UsageError(f"the TLS certificate of {settings.sf_login_url} is not trusted: set SF_CA_BUNDLE to "
                              "the PEM bundle of its CA (verification cannot be turned off)") from None

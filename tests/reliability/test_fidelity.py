@@ -155,12 +155,12 @@ def sync_all(steps: Steps, run_id: str, **params) -> None:
         steps.run(entity, run_id, **params)
 
 
-def differing(steps: Steps, pending: set[str] = frozenset()) -> list[str]:
-    """The streams reconcile finds out of step with the org, with samples; the records in ``pending`` may
-    still be live in the database."""
+def differing(steps: Steps, pending: set[str] = frozenset(), names: tuple[str, ...] = ENTITIES) -> list[str]:
+    """The streams of ``names`` reconcile finds out of step with the org, with samples; the records in
+    ``pending`` may still be live in the database."""
     engine = open_engine(steps.settings.db_url.reveal())
     try:
-        results = reconcile(engine, steps.client, list(ENTITIES), sample=1000)
+        results = reconcile(engine, steps.client, list(names), sample=1000)
     finally:
         engine.dispose()
     return [f"{r.stream}: missing {r.missing_sample}, extra {sorted(set(r.extra_sample) - pending)}"
@@ -333,3 +333,48 @@ def test_a_teacher_waiting_for_a_school_who_becomes_a_volunteer_stays_a_voluntee
     engine.dispose()
     assert (kind, teaching) == ("volunteer", 0)
     assert differing(steps) == []
+
+
+PARENT_GONE = ("when a parent is deleted in Salesforce its children are retired with a PARENT_DELETED issue "
+               "resolved at once: reconcile counts them missing (a fresh sync holds them as orphans), and "
+               "when the parent is undeleted nothing maps them again; see the reliability report")
+
+
+def delete_a_school_with_teachers(org, steps: Steps, entities: tuple[str, ...]) -> str:
+    for entity in entities:
+        steps.run(entity, "first", mode="full")
+    sf = org.client()
+    school = sf.query("SELECT npsp__Primary_Affiliation__c FROM Contact WHERE Contact_Type__c = 'Teacher' "
+                      "AND npsp__Primary_Affiliation__r.Type = 'School' "
+                      "ORDER BY Id LIMIT 1")["records"][0]["npsp__Primary_Affiliation__c"]
+    sf.Account.delete(school)  # its classes and teachers stay in Salesforce, pointing at it
+    org.control.advance(120)
+    for entity in entities:
+        steps.run(entity, "deleted")
+    return school
+
+
+@pytest.mark.xfail(strict=True, reason=PARENT_GONE)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_classes_of_a_deleted_school_are_held_not_missing(fidelity):
+    org, steps = fidelity
+    entities = ("schools", "classes", "teachers")
+    delete_a_school_with_teachers(org, steps, entities)
+    assert differing(steps, names=entities) == []
+
+
+@pytest.mark.xfail(strict=True, reason=PARENT_GONE)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_school_deleted_then_undeleted_gets_its_classes_and_teachers_back(fidelity, second_db_url):
+    org, steps = fidelity
+    entities = ("schools", "classes", "teachers")
+    school = delete_a_school_with_teachers(org, steps, entities)
+    org_store(org).undelete("Account", school)
+    org.control.advance(120)
+    for entity in entities:
+        steps.run(entity, "undeleted")
+    fresh = Steps(load_settings(environ=environ(org, second_db_url), env_file=None), steps.client)
+    for entity in entities:
+        fresh.run(entity, "fresh", mode="full")
+    got, expected = live_snapshot(steps.settings.db_url.reveal()), live_snapshot(second_db_url)
+    assert got == expected, differences(got, expected)

@@ -3,7 +3,8 @@
 An issue is keyed by (entity, record, code, field), so seeing the same problem again updates one row instead of
 adding another. When a record is written again without the problem, its issue is resolved: ``linked`` for an
 orphan whose parent arrived, ``fixed`` for a record that now maps, ``deleted`` when the record left Salesforce,
-``parent_deleted`` for an orphan whose parent was deleted.
+``parent_deleted`` for a pending link that turned out to point at a deleted parent (a ``PARENT_DELETED`` issue
+takes its place, open: the parent may be undeleted, and the record is tried again until it is linked).
 """
 
 from __future__ import annotations
@@ -42,11 +43,7 @@ def settle(
     run_id: str,
     now: datetime,
 ) -> int:
-    """Record ``found`` and resolve the open issues of ``record_ids`` that did not recur; returns how many healed.
-
-    An orphan that found its parent deleted is recorded already resolved (``parent_deleted``): nothing will
-    ever link it, and nothing is lost without a trace.
-    """
+    """Record ``found`` and resolve the open issues of ``record_ids`` that did not recur; returns how many healed."""
     record(conn, entity, sf_object, found, run_id, now)
     current = {(f.record_id, f.code, f.field) for f in found}
     healed = 0
@@ -69,13 +66,6 @@ def settle(
                 resolution = "linked" if kind in ("orphan", "unmatched") else "fixed"
                 healed += 1
             _resolve(conn, [issue_id], resolution, run_id, now)
-    parent_deleted = [f for f in found if f.code == "PARENT_DELETED"]
-    if parent_deleted:
-        ids = conn.execute(select(sync_issue.c.id).where(
-            sync_issue.c.entity == entity, sync_issue.c.code == "PARENT_DELETED",
-            sync_issue.c.record_id.in_([f.record_id for f in parent_deleted]), sync_issue.c.resolved_at.is_(None),
-        )).scalars().all()
-        _resolve(conn, list(ids), "parent_deleted", run_id, now)
     return healed
 
 

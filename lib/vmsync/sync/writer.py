@@ -169,14 +169,11 @@ class PageWriter:
                         continue
                     first = refs_of(value)[0]
                     where = value.field or col
-                    if status == "deleted" and not value.required:
-                        clear(row, col, value)
-                        continue
                     code = "PARENT_DELETED" if status == "deleted" else (
                         "PARENT_MISSING" if value.required else "LINK_PENDING")
                     message = (f"{where} points at {first.table} {first.key}, "
-                               + ("which was deleted in Salesforce" if status == "deleted"
-                                  else "which is not synced (yet)"))
+                               + (f"which was deleted in Salesforce (or is no longer a {first.table})"
+                                  if status == "deleted" else "which is not synced (yet)"))
                     found.append(issues.Found(record_id, "orphan", code, where, message, first.table,
                                               str(first.key)))
                     orphaned = True
@@ -259,24 +256,26 @@ class PageWriter:
 
     def _unlink(self, conn: Connection, parent, parent_ids: list[int]) -> None:
         """Rows of other tables linked to retired ``parent`` rows drop the link (or, when they cannot be without
-        it, retire too), and wait in ``sync_issue`` to be mapped again: to the parent's new table (an
-        organization that became a school), or to nothing when it was deleted."""
-        for child, column, entity, sf_object in children_of(parent.name):
-            linked = conn.execute(select(child.c.salesforce_id).where(
-                child.c[column].in_(parent_ids), child.c.deleted_at.is_(None))).scalars().all()
+        it, retire too), and wait in ``sync_issue`` to be mapped again, each under the stream that wrote it: to
+        the parent's new table (an organization that became a school), or to nothing when it was deleted."""
+        for child, column, owners in children_of(parent.name):
+            live = (child.c[column].in_(parent_ids), child.c.deleted_at.is_(None))
+            linked = conn.execute(select(child.c.salesforce_id).where(*live)).scalars().all()
             if not linked:
                 continue
+            for entity, sf_object, spec in owners:
+                mine = linked if len(owners) == 1 else conn.execute(
+                    select(child.c.salesforce_id).where(*live, *spec.in_scope(child))).scalars().all()
+                issues.record(conn, entity, sf_object, [
+                    issues.Found(key, "orphan", "LINK_PENDING", column,
+                                 f"{column}: its {parent.name} left; to be linked again", parent.name)
+                    for key in mine], self.run_id, self.now)
             if child.c[column].nullable:
                 self.changed[child.name] += conn.execute(update(child).where(child.c.salesforce_id.in_(linked))
                                                          .values({column: None, "updated_at": self.now,
                                                                   "run_id": self.run_id})).rowcount
             else:
                 self._retire(conn, child, linked, unlink=True)
-            if entity is not None:
-                issues.record(conn, entity, sf_object, [
-                    issues.Found(key, "orphan", "LINK_PENDING", column,
-                                 f"{column}: its {parent.name} left; to be linked again", parent.name)
-                    for key in linked], self.run_id, self.now)
 
     def _retire_children(self, conn: Connection, spec: Table, parent_keys: list[str], keep=frozenset()) -> None:
         """Mark the live rows owned by these parents deleted, but for those in ``keep`` (and outside ``scope``:
@@ -298,18 +297,20 @@ class PageWriter:
         """Give these records (and what they own) ``deleted_at``; returns how many were live here.
 
         ``in_salesforce=False`` is for records that still live in Salesforce but left this stream (a contact
-        whose type changed): their raw mirror row stays as it is.
+        whose type changed): their raw mirror row stays as it is, and the rows linked to them let go but for
+        links to a row the stream they move to takes over (the ``contact`` row a new kind of contact keeps).
         """
         if not salesforce_ids:
             return 0
         retired: dict[str, list[str]] = {}
+        kept = set() if in_salesforce else taken_over(self.stream)
         for spec in self.record_tables:
             table = t.metadata.tables[spec.name]
             retired[spec.name] = [k for part in chunks(salesforce_ids) for k in conn.execute(
                 select(table.c.salesforce_id).where(
                     table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None),
                     *spec.in_scope(table))).scalars()]
-            self._retire(conn, table, retired[spec.name], unlink=in_salesforce)
+            self._retire(conn, table, retired[spec.name], unlink=spec.name not in kept)
         for spec in self.stream.tables:
             if spec.kind == "owned":
                 self._retire_children(conn, spec, retired.get(spec.parent_table, []))
@@ -325,20 +326,33 @@ class PageWriter:
         return self.mark_deleted(conn, salesforce_ids, in_salesforce=False)
 
 
-@cache
-def children_of(table_name: str) -> tuple:
-    """(child table, FK column, entity, object) for every column that links to ``table_name``; the entity and
-    object are those of the stream whose records the child rows are (None for rows owned by another row)."""
+def taken_over(stream: Stream) -> frozenset[str]:
+    """The record tables of ``stream`` that a stream superseding it also writes: a record leaving ``stream``
+    for that one keeps its row there (revived), so what links to the row may stay linked."""
     from ..entities import ENTITIES
 
-    owner = {spec.name: (entity.name, stream.object) for entity in ENTITIES.values() for stream in entity.streams
-             for spec in stream.tables if spec.kind == "record"}
-    found = []
-    for child in t.metadata.sorted_tables:
-        for column in child.columns:
-            if any(fk.column.table.name == table_name for fk in column.foreign_keys):
-                found.append((child, column.name, *owner.get(child.name, (None, None))))
-    return tuple(found)
+    mine = {spec.name for spec in stream.tables if spec.kind == "record"}
+    return frozenset(spec.name for entity in ENTITIES.values() for other in entity.streams
+                     if other is not stream and mine & set(other.supersedes)
+                     for spec in other.tables if spec.kind == "record" and spec.name in mine)
+
+
+@cache
+def children_of(table_name: str) -> tuple:
+    """(child table, FK column, owners) for every column that links to ``table_name``; the owners are the
+    (entity, object, table spec) of each stream whose records the child rows are (several when streams share a
+    table by scope, as Tasks and EmailMessages share ``history``; none for rows owned by another row)."""
+    from ..entities import ENTITIES
+
+    owners = defaultdict(list)
+    for entity in ENTITIES.values():
+        for stream in entity.streams:
+            for spec in stream.tables:
+                if spec.kind == "record":
+                    owners[spec.name].append((entity.name, stream.object, spec))
+    return tuple((child, column.name, tuple(owners[child.name])) for child in t.metadata.sorted_tables
+                 for column in child.columns
+                 if any(fk.column.table.name == table_name for fk in column.foreign_keys))
 
 
 def _unique(rows: list[dict], key: str) -> list[dict]:

@@ -7,7 +7,7 @@ a part of their kind; a contact whose type changes keeps its row, so everything 
 from __future__ import annotations
 
 from .normalize import boolean, email, phone, required, smart_title, text, to_date, to_utc
-from .spec import ISSUE, Ref, Reject
+from .spec import ISSUE, Ref, Reject, Stream, Table
 
 # The Contact fields every kind of contact selects (contact_row reads them).
 CONTACT_FIELDS = (
@@ -15,6 +15,30 @@ CONTACT_FIELDS = (
     "Description DoNotCall:bool npsp__Do_Not_Contact__c:bool HasOptedOutOfEmail:bool "
     "EmailBouncedDate:datetime Last_Email_Message__c:date Age_Group__c Contact_Type__c LastModifiedDate:datetime "
 )
+
+KINDS = ("volunteer", "teacher", "student")
+
+
+def contact_stream(kind: str, *, fields: dict, where: str, map, more_tables: tuple[Table, ...] = ()) -> Stream:
+    """The stream of the Contacts of one ``kind``: its ``contact`` rows (scoped to the kind, since the three
+    share the table), its part, its emails and phones, and ``more_tables``; a contact arriving here leaves the
+    other kinds."""
+    return Stream(
+        name=f"{kind}s",
+        object="Contact",
+        fields=fields,
+        where=where,
+        map=map,
+        tables=(
+            Table("contact", scope={"type": kind}),
+            Table(kind),
+            Table("email", kind="owned", parent_column="contact_id", parent_table="contact"),
+            Table("phone", kind="owned", parent_column="contact_id", parent_table="contact"),
+            *more_tables,
+        ),
+        supersedes=tuple(k for k in KINDS if k != kind),
+    )
+
 
 GENDER = {
     "male": "male", "female": "female", "non-binary": "non_binary", "nonbinary": "non_binary",

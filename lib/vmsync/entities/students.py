@@ -9,9 +9,9 @@ Salesforce Id and wait for them when not synced yet; a contact that becomes a st
 
 from __future__ import annotations
 
-from .contacts import CONTACT_FIELDS, contact_row, emails, phones
+from .contacts import CONTACT_FIELDS, contact_row, contact_stream, emails, phones
 from .normalize import number, text
-from .spec import ISSUE, Entity, Ref, Reject, Stream, Table, fields
+from .spec import ISSUE, Entity, Ref, Reject, fields
 
 STUDENT_EMAILS, STUDENT_EMAIL_PREFERENCE = (("Email", "personal"),), {None: ("Email",)}
 STUDENT_PHONES, STUDENT_PHONE_PREFERENCE = (("Phone", "personal"),), {None: ("Phone",)}
@@ -68,20 +68,12 @@ ENTITY = Entity(
     # only volunteers keep) before arriving here; schools and classes, to link them
     depends_on=("schools", "classes", "volunteers"),
     streams=(
-        Stream(
-            name="students",
-            object="Contact",
+        contact_stream(
+            "student",
             fields=fields(CONTACT_FIELDS + "Local_Student_ID__c npsp__Primary_Affiliation__c Class__c "
                                            "Legacy_Grade__c Current_Grade__c:number"),
             where="Contact_Type__c = 'Student'",
             map=map_student,
-            tables=(
-                Table("contact", scope={"type": "student"}),
-                Table("student"),
-                Table("email", kind="owned", parent_column="contact_id", parent_table="contact"),
-                Table("phone", kind="owned", parent_column="contact_id", parent_table="contact"),
-            ),
-            supersedes=("volunteer", "teacher"),
         ),
     ),
 )

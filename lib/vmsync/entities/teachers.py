@@ -8,9 +8,9 @@ becomes a teacher keeps its ``contact`` row and leaves its volunteer or student 
 
 from __future__ import annotations
 
-from .contacts import CONTACT_FIELDS, contact_row, emails, phones
+from .contacts import CONTACT_FIELDS, contact_row, contact_stream, emails, phones
 from .normalize import text, to_date
-from .spec import Entity, Ref, Stream, Table, fields
+from .spec import Entity, Ref, fields
 
 # A teacher has one email and one phone, as in the VMS import: Email and Phone, professional and primary.
 TEACHER_EMAILS, TEACHER_EMAIL_PREFERENCE = (("Email", "professional"),), {None: ("Email",)}
@@ -46,20 +46,12 @@ ENTITY = Entity(
     # only volunteers keep) before arriving here; schools, to link them
     depends_on=("schools", "volunteers"),
     streams=(
-        Stream(
-            name="teachers",
-            object="Contact",
+        contact_stream(
+            "teacher",
             fields=fields(CONTACT_FIELDS + "npsp__Primary_Affiliation__c Department "
                                            "Last_Mailchimp_Email_Date__c:date"),
             where="Contact_Type__c = 'Teacher'",
             map=map_teacher,
-            tables=(
-                Table("contact", scope={"type": "teacher"}),
-                Table("teacher"),
-                Table("email", kind="owned", parent_column="contact_id", parent_table="contact"),
-                Table("phone", kind="owned", parent_column="contact_id", parent_table="contact"),
-            ),
-            supersedes=("volunteer", "student"),
         ),
     ),
 )

@@ -7,9 +7,9 @@ primary of each kind; the skills multi-select split on ';'; the primary affiliat
 
 from __future__ import annotations
 
-from .contacts import CONTACT_FIELDS, contact_row, emails, phones
+from .contacts import CONTACT_FIELDS, contact_row, contact_stream, emails, phones
 from .normalize import count, skill_name, split_multi, text, to_date
-from .spec import ISSUE, Entity, OneOf, Ref, Stream, Table, fields
+from .spec import ISSUE, Entity, OneOf, Ref, Table, fields
 
 EDUCATION = {
     "high school diploma or ged": "HIGH_SCHOOL", "high school": "HIGH_SCHOOL", "ged": "HIGH_SCHOOL",
@@ -134,9 +134,8 @@ ENTITY = Entity(
                 "`address`, `skill` and `volunteer_skill`.",
     depends_on=("organizations",),
     streams=(
-        Stream(
-            name="volunteers",
-            object="Contact",
+        contact_stream(
+            "volunteer",
             fields=fields(
                 CONTACT_FIELDS
                 + "npe01__AlternateEmail__c npe01__HomeEmail__c npe01__WorkEmail__c npe01__Preferred_Email__c "
@@ -151,16 +150,11 @@ ENTITY = Entity(
             ),
             where="(Contact_Type__c = 'Volunteer' OR Contact_Type__c = '')",
             map=map_volunteer,
-            tables=(
-                Table("contact", scope={"type": "volunteer"}),
-                Table("volunteer"),
-                Table("email", kind="owned", parent_column="contact_id", parent_table="contact"),
-                Table("phone", kind="owned", parent_column="contact_id", parent_table="contact"),
+            more_tables=(
                 Table("address", kind="owned", parent_column="contact_id", parent_table="contact"),
                 Table("skill", kind="lookup"),
                 Table("volunteer_skill", kind="owned", parent_column="volunteer_id", parent_table="volunteer"),
             ),
-            supersedes=("teacher", "student"),
         ),
     ),
 )

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, select, update
 
 from ..store import tables as t
+from ..store.chunks import chunks
 from ..store.upsert import upsert
 from .contacts import coded
 from .normalize import count, email, name_key, number, pick, required, skill_name, split_multi, text, to_utc
@@ -265,8 +266,8 @@ def derive_event_districts(conn: Connection, run_id: str, now: datetime) -> None
     upsert(conn, link, list(wanted.values()))
     inferred = conn.execute(select(link.c.salesforce_id).where(link.c.source == "students", live(link)))
     stale = [k for k in inferred.scalars() if k not in wanted]
-    for start in range(0, len(stale), 900):
-        conn.execute(update(link).where(link.c.salesforce_id.in_(stale[start:start + 900]))
+    for part in chunks(stale):
+        conn.execute(update(link).where(link.c.salesforce_id.in_(part))
                      .values(deleted_at=now, updated_at=now, run_id=run_id))
 
 

@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..store.chunks import chunks
 from ..store.tables import sync_issue
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,7 @@ def settle(
     record(conn, entity, sf_object, found, run_id, now)
     current = {(f.record_id, f.code, f.field) for f in found}
     healed = 0
-    for start in range(0, len(record_ids), CHUNK):
-        part = record_ids[start:start + CHUNK]
+    for part in chunks(record_ids):
         open_rows = conn.execute(
             select(sync_issue.c.id, sync_issue.c.record_id, sync_issue.c.code, sync_issue.c.field,
                    sync_issue.c.kind)
@@ -111,8 +110,8 @@ def open_record_ids(conn: Connection, entity: str, sf_object: str) -> list[str]:
 def resolve(conn: Connection, entity: str, record_ids: list[str], resolution: str, run_id: str,
             now: datetime) -> None:
     """Close the open issues of these records in ``entity``: they left it (another kind took them)."""
-    for start in range(0, len(record_ids), CHUNK):
+    for part in chunks(record_ids):
         conn.execute(update(sync_issue).where(
-            sync_issue.c.entity == entity, sync_issue.c.record_id.in_(record_ids[start:start + CHUNK]),
+            sync_issue.c.entity == entity, sync_issue.c.record_id.in_(part),
             sync_issue.c.resolved_at.is_(None)).values(resolved_at=now, resolution=resolution,
                                                         resolved_run_id=run_id))

@@ -14,8 +14,8 @@ from sqlalchemy import Connection, select
 
 from ..entities.spec import FirstOf, OneOf, Ref
 from ..store import tables as t
+from ..store.chunks import chunks
 
-CHUNK = 900
 LINK_TYPES = (Ref, FirstOf, OneOf)
 
 
@@ -53,8 +53,7 @@ class Lookup:
             table = t.metadata.tables[table_name]
             known = self.known[(table_name, by, take)]
             keys_list = sorted(keys, key=str)
-            for start in range(0, len(keys_list), CHUNK):
-                part = keys_list[start:start + CHUNK]
+            for part in chunks(keys_list):
                 q = (select(table.c[by], table.c[take], table.c.deleted_at).where(table.c[by].in_(part))
                      .order_by(table.c.id))
                 for key, target, deleted_at in self.conn.execute(q):

@@ -26,11 +26,12 @@ from ..errors import SyncError, classify
 from ..salesforce import soql_datetime
 from ..store import runs
 from ..store import tables as t
+from ..store.chunks import chunks
 from ..store.database import create_schema, open_engine
 from . import issues
 from .params import StepParams
 from .prefetch import prefetched
-from .writer import PageCounts, PageWriter, chunks
+from .writer import PageCounts, PageWriter
 
 log = logging.getLogger(__name__)
 PROGRESS_ENV = "VMSYNC_PROGRESS_FILE"

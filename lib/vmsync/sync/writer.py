@@ -16,11 +16,10 @@ from sqlalchemy import Connection, select, update
 from ..entities.normalize import coerce
 from ..entities.spec import ISSUE, Entity, Reject, Stream, Table
 from ..store import tables as t
+from ..store.chunks import chunks
 from ..store.upsert import upsert
 from . import issues
 from .links import LINK_TYPES, Lookup, assign, clear, refs_of, state
-
-CHUNK = 900  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass
@@ -44,11 +43,6 @@ class PageCounts:
             self.max_modstamp = other.max_modstamp
         self.samples.extend(other.samples[: max(0, 20 - len(self.samples))])
         self.tables.update(other.tables)
-
-
-def chunks(items: list, size: int = CHUNK):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 class PageWriter:

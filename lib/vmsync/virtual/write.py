@@ -19,6 +19,7 @@ from sqlalchemy import Connection, exists, select, update
 
 from ..entities.spec import Ref
 from ..store import tables as t
+from ..store.chunks import chunks
 from ..store.upsert import upsert
 from ..sync.issues import Found
 from ..sync.links import Lookup, assign
@@ -28,7 +29,6 @@ from .read import NOT_A_SCHOOL, Report, ReportRow, Session, group
 from .source import where
 
 PREFIX = "pathful:"
-CHUNK = 900
 CHILDREN = ("event_district", "event_teacher", "event_presenter")
 REASONS = {"unmatched": "no synced {kind} has this name", "ambiguous": "{n} synced {kind}s have this name"}
 
@@ -117,8 +117,7 @@ class SessionWriter:
                     "values": row.values(), "run_id": self.run_id, "synced_at": self.now})
         upsert(self.conn, raw, list(rows.values()), key=("session_id", "row_key"), keep=())
         sids = list(report.sessions)
-        for start in range(0, len(sids), CHUNK):
-            part = sids[start:start + CHUNK]
+        for part in chunks(sids):
             kept = self.conn.execute(select(raw.c.session_id, raw.c.row_key)
                                      .where(raw.c.session_id.in_(part)))
             stale = [k for k in kept if tuple(k) not in rows]
@@ -146,9 +145,9 @@ class SessionWriter:
         raw = m["pathful_report_row"]
         rows: list[ReportRow] = []
         sources: dict[str, str] = {}
-        for start in range(0, len(sids), CHUNK):
+        for part in chunks(sids):
             q = (select(raw.c.session_id, raw.c.row_number, raw.c.source, raw.c["values"])
-                 .where(raw.c.session_id.in_(sids[start:start + CHUNK])).order_by(raw.c.row_number))
+                 .where(raw.c.session_id.in_(part)).order_by(raw.c.row_number))
             for sid, number, source, values in self.conn.execute(q):
                 rows.append(ReportRow.from_values(number, values))
                 sources[sid] = source
@@ -189,9 +188,9 @@ class SessionWriter:
     def _hashes(self, sids: list[str]) -> dict[str, str]:
         vs, event = self.tables["virtual_session"], self.tables["event"]
         out = {}
-        for start in range(0, len(sids), CHUNK):
+        for part in chunks(sids):
             q = (select(vs.c.pathful_session_id, vs.c.content_hash).join(event, event.c.id == vs.c.event_id)
-                 .where(vs.c.pathful_session_id.in_(sids[start:start + CHUNK]), vs.c.deleted_at.is_(None),
+                 .where(vs.c.pathful_session_id.in_(part), vs.c.deleted_at.is_(None),
                         event.c.deleted_at.is_(None)))
             out.update(dict(self.conn.execute(q).all()))
         return out
@@ -311,13 +310,13 @@ class SessionWriter:
         for name in CHILDREN:
             table = self.tables[name]
             produced = {r["salesforce_id"] for r in by_table[name]}
-            for start in range(0, len(event_ids), CHUNK):
+            for part in chunks(event_ids):
                 live = self.conn.execute(select(table.c.salesforce_id).where(
-                    table.c.event_id.in_(event_ids[start:start + CHUNK]), table.c.deleted_at.is_(None),
+                    table.c.event_id.in_(part), table.c.deleted_at.is_(None),
                     table.c.salesforce_id.startswith(PREFIX))).scalars().all()
                 stale = [k for k in live if k not in produced]
-                for part in range(0, len(stale), CHUNK):
-                    self.conn.execute(update(table).where(table.c.salesforce_id.in_(stale[part:part + CHUNK]))
+                for gone in chunks(stale):
+                    self.conn.execute(update(table).where(table.c.salesforce_id.in_(gone))
                                       .values(deleted_at=self.now, updated_at=self.now, run_id=self.run_id))
                 removed += len(stale)
         return removed

@@ -33,9 +33,7 @@ class StepParams:
     allow_other_org: bool = False
 
     def __post_init__(self) -> None:
-        problems = []
-        if not isinstance(self.run_id, str) or not _RUN_ID_RE.match(self.run_id):
-            problems.append(f"run_id must be 1-40 letters, digits, '_', '.' or '-', not {self.run_id!r}")
+        problems = shared_problems(self)
         if self.mode not in MODES:
             problems.append(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         if self.api not in APIS:
@@ -46,25 +44,39 @@ class StepParams:
             problems.append(f"page_size must be a whole number from 200 to 2000, not {self.page_size!r}")
         if not _whole(self.bulk_threshold) or self.bulk_threshold < 0:
             problems.append(f"bulk_threshold must be a whole number >= 0, not {self.bulk_threshold!r}")
-        for name in ("dry_run", "allow_other_org"):
-            if not isinstance(getattr(self, name), bool):
-                problems.append(f"{name} must be True or False, not {getattr(self, name)!r}")
-        if self.db_url is not None:
-            from ..store.database import check_url
-
-            try:
-                check_url(self.db_url)
-            except ConfigError as exc:
-                problems += [f"db_url: {p}" for p in exc.problems]
+        if not isinstance(self.allow_other_org, bool):
+            problems.append(f"allow_other_org must be True or False, not {self.allow_other_org!r}")
         if problems:
             raise ConfigError(problems)
 
     def public(self) -> dict:
         """The parameters as they may be shown and stored: the database password masked."""
-        values = asdict(self)
-        if self.db_url:
-            values["db_url"] = make_url(self.db_url).render_as_string(hide_password=True)
-        return values
+        return public(self)
+
+
+def shared_problems(params) -> list[str]:
+    """What is wrong with the parameters every step has (``run_id``, ``db_url``, ``dry_run``)."""
+    problems = []
+    if not isinstance(params.run_id, str) or not _RUN_ID_RE.match(params.run_id):
+        problems.append(f"run_id must be 1-40 letters, digits, '_', '.' or '-', not {params.run_id!r}")
+    if not isinstance(params.dry_run, bool):
+        problems.append(f"dry_run must be True or False, not {params.dry_run!r}")
+    if params.db_url is not None:
+        from ..store.database import check_url
+
+        try:
+            check_url(params.db_url)
+        except ConfigError as exc:
+            problems += [f"db_url: {p}" for p in exc.problems]
+    return problems
+
+
+def public(params) -> dict:
+    """A step's parameters as they may be shown and stored: the database password masked."""
+    values = asdict(params)
+    if params.db_url:
+        values["db_url"] = make_url(params.db_url).render_as_string(hide_password=True)
+    return values
 
 
 def _number(value: object) -> bool:

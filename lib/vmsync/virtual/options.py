@@ -10,16 +10,14 @@ Without a session report the step is skipped, saying so.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.engine import make_url
-
 from ..config import ConfigError, read_env_file
+from ..sync.params import public, shared_problems
 from .modes import MODES
 
 DEFAULT_TIMEZONE = "America/Chicago"
@@ -27,7 +25,6 @@ DEFAULT_PARTNER = "PREP-KC"
 ENV = {"source": "VMSYNC_PATHFUL_SOURCE", "user_report": "VMSYNC_PATHFUL_USER_REPORT",
        "school_levels": "VMSYNC_SCHOOL_LEVELS", "ca_bundle": "VMSYNC_PATHFUL_CA_BUNDLE",
        "timezone": "VMSYNC_TIMEZONE"}
-_RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
 def environment(environ: Mapping[str, str] | None = None, env_file: str | os.PathLike | None = ".env"
@@ -66,9 +63,7 @@ class VirtualParams:
     dry_run: bool = False
 
     def __post_init__(self) -> None:
-        problems = []
-        if not isinstance(self.run_id, str) or not _RUN_ID_RE.match(self.run_id):
-            problems.append(f"run_id must be 1-40 letters, digits, '_', '.' or '-', not {self.run_id!r}")
+        problems = shared_problems(self)
         if self.mode not in MODES:
             problems.append(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         if self.mode == "custom":
@@ -87,15 +82,6 @@ class VirtualParams:
             problems.append("partner must name the Pathful partner whose rows are imported, e.g. PREP-KC")
         if self.ca_bundle and not Path(self.ca_bundle).is_file():
             problems.append(f"ca_bundle (VMSYNC_PATHFUL_CA_BUNDLE) {self.ca_bundle} is not a file")
-        if not isinstance(self.dry_run, bool):
-            problems.append(f"dry_run must be True or False, not {self.dry_run!r}")
-        if self.db_url is not None:
-            from ..store.database import check_url
-
-            try:
-                check_url(self.db_url)
-            except ConfigError as exc:
-                problems += [f"db_url: {p}" for p in exc.problems]
         if problems:
             raise ConfigError(problems)
 
@@ -105,9 +91,7 @@ class VirtualParams:
 
     def public(self) -> dict:
         """The parameters as they may be shown and stored: the database password masked, dates as text."""
-        values = asdict(self)
-        if self.db_url:
-            values["db_url"] = make_url(self.db_url).render_as_string(hide_password=True)
+        values = public(self)
         if isinstance(self.cutoff, date):
             values["cutoff"] = self.cutoff.isoformat()
         return values

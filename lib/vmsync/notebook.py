@@ -15,12 +15,11 @@ from sqlalchemy import select
 
 from .config import load_settings
 from .entities import get as get_entity
+from .report.scraps import SCRAP
 from .store import tables as t
 from .store.database import open_engine
 from .sync.params import StepParams, manual_run_id
 from .sync.step import StepResult, run_step
-
-SCRAP = "vmsync_step"
 
 
 def sync(entity: str, *, run_id: str | None = None, db_url: str | None = None, **params) -> StepResult:

@@ -10,6 +10,7 @@ import threading
 import nbformat
 import pytest
 
+from vmsync.report.scraps import read_scrap
 from vmsync.runner import artifact
 from vmsync.runner.execute import Limits, execute
 from vmsync.runner.watchdog import Watchdog
@@ -143,7 +144,7 @@ def test_read_scrap_returns_the_last_value_glued(tmp_path, scraps):
         artifact.SCRAP_MEDIA_TYPE: {"name": "vmsync_step", "data": value, "encoder": "json", "version": 1}})
         for value in scraps]
     nbformat.write(nb, path)
-    assert artifact.read_scrap(path, "vmsync_step") == (scraps[-1] if scraps else None)
+    assert read_scrap(path, "vmsync_step") == (scraps[-1] if scraps else None)
     assert json.loads(path.read_text())["cells"]
 
 

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import nbformat
 
-from ..notebook import SCRAP
-
 log = logging.getLogger("vmsync.report")
 
+SCRAP = "vmsync_step"  # the name entity notebooks glue their figures under
 SCRAP_MEDIA_PREFIX = "application/scrapbook.scrap."
 _MISSING = object()
 

@@ -114,18 +114,3 @@ def _trim_data(data: dict, max_text: int, max_data: int) -> int:
             data.setdefault("text/plain", f"[{mime} output of {size:,} characters dropped by vmsync]")
             changed += 1
     return changed
-
-
-def read_scrap(path: Path, name: str) -> dict | None:
-    """The value a notebook glued under ``name`` with scrapbook's json encoder (the last one), or None."""
-    try:
-        nb = read(path)
-    except (OSError, ValueError):
-        return None
-    found = None
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            scrap = output.get("data", {}).get(SCRAP_MEDIA_TYPE)
-            if isinstance(scrap, dict) and scrap.get("name") == name:
-                found = scrap.get("data")
-    return found

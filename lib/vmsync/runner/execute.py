@@ -21,12 +21,12 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 
 from ..errors import ErrorClass
+from ..report.scraps import SCRAP, read_scrap
 from . import artifact
 from .kernel import kernel_manager_class
 
 log = logging.getLogger("vmsync.runner")
 
-SCRAP = "vmsync_step"  # the name entity notebooks record their figures under (vmsync.notebook.SCRAP)
 START_ATTEMPTS = 3
 START_TIMEOUT = 60
 
@@ -87,7 +87,7 @@ def execute(notebook: Path, output: Path, parameters: dict, *, env: dict[str, st
             )
             return _outcome(True, clock, output, attempt)
         except PapermillExecutionError as exc:
-            figures = artifact.read_scrap(output, SCRAP)
+            figures = _figures(output)
             error_class = (figures or {}).get("error_class") or ErrorClass.UNKNOWN
             message = (figures or {}).get("error_message") or f"{exc.ename}: {exc.evalue}"
             return _outcome(False, clock, output, attempt, str(error_class), message)
@@ -122,6 +122,14 @@ def execute(notebook: Path, output: Path, parameters: dict, *, env: dict[str, st
 
 def _outcome(succeeded: bool, clock: float, output: Path, attempts: int, error_class: str | None = None,
              message: str | None = None) -> NotebookOutcome:
-    figures = artifact.read_scrap(output, SCRAP) if output.exists() else None
+    figures = _figures(output) if output.exists() else None
     return NotebookOutcome(succeeded, time.monotonic() - clock, None if succeeded else str(error_class),
                            message, figures, attempts)
+
+
+def _figures(output: Path) -> dict | None:
+    """The figures the step glued in its executed notebook; None when it glued none or is unreadable."""
+    try:
+        return read_scrap(output, SCRAP)
+    except (OSError, ValueError):
+        return None

@@ -9,11 +9,8 @@ comparison; records that cannot be mapped or linked kept in ``sync_issue`` and t
 from __future__ import annotations
 
 import json
-import logging
 import os
-import resource
-import time
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, Table, column, select, text
@@ -22,7 +19,6 @@ from sqlalchemy import table as sql_table
 from ..config import ConfigError, Settings
 from ..entities import get as get_entity
 from ..entities.spec import Entity, Stream
-from ..errors import SyncError, classify
 from ..salesforce import soql_datetime
 from ..store import runs
 from ..store import tables as t
@@ -31,80 +27,11 @@ from ..store.database import create_schema, open_engine
 from . import issues
 from .params import StepParams
 from .prefetch import prefetched
+from .result import StepResult, StreamResult, recorded
 from .writer import PageCounts, PageWriter
 
-log = logging.getLogger(__name__)
 PROGRESS_ENV = "VMSYNC_PROGRESS_FILE"
 BULK_PAGE = 10_000  # records per Bulk 2.0 result page: two pages in memory at most (one prefetched)
-
-
-@dataclass
-class StreamResult:
-    stream: str
-    object: str
-    full: bool
-    soql: str
-    watermark_before: datetime | None
-    watermark_after: datetime | None
-    counts: PageCounts
-
-
-@dataclass
-class StepResult:
-    """What a step did: the figures a notebook shows and records, and the summary reads back."""
-
-    entity: str
-    run_id: str
-    mode: str
-    dry_run: bool
-    status: str = "running"
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    finished_at: datetime | None = None
-    duration_s: float = 0.0
-    counts: PageCounts = field(default_factory=PageCounts)
-    streams: list[StreamResult] = field(default_factory=list)
-    api_calls: int = 0
-    api_used: int | None = None
-    api_max: int | None = None
-    peak_memory_mb: float = 0.0
-    error_class: str | None = None
-    error_message: str | None = None
-
-    @property
-    def watermark_before(self) -> datetime | None:
-        marks = [s.watermark_before for s in self.streams if s.watermark_before]
-        return min(marks) if marks else None
-
-    @property
-    def watermark_after(self) -> datetime | None:
-        marks = [s.watermark_after for s in self.streams if s.watermark_after]
-        return min(marks) if marks else None
-
-    def figures(self) -> dict:
-        """A JSON-ready dict of the step's figures, under the fixed names the summary reads."""
-        c = self.counts
-        return {
-            "entity": self.entity, "run_id": self.run_id, "mode": self.mode, "dry_run": self.dry_run,
-            "status": self.status, "started_at": _iso(self.started_at), "finished_at": _iso(self.finished_at),
-            "duration_s": round(self.duration_s, 3),
-            "extracted": c.extracted, "new": c.new, "updated": c.updated, "unchanged": c.unchanged,
-            "deleted": c.deleted, "rejected": c.rejected, "orphaned": c.orphaned, "healed": c.healed,
-            "watermark_before": _iso(self.watermark_before), "watermark_after": _iso(self.watermark_after),
-            "api_calls": self.api_calls, "api_used": self.api_used, "api_max": self.api_max,
-            "peak_memory_mb": round(self.peak_memory_mb, 1),
-            "error_class": self.error_class, "error_message": self.error_message,
-            "tables_changed": {name: n for name, n in sorted(c.tables.items()) if n},
-            "streams": [
-                {"stream": s.stream, "object": s.object, "full": s.full, "watermark_before": _iso(s.watermark_before),
-                 "watermark_after": _iso(s.watermark_after)} | {
-                    k: v for k, v in asdict(s.counts).items() if k not in ("samples", "max_modstamp", "tables")}
-                for s in self.streams
-            ],
-        }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def run_step(entity: str, params: StepParams, settings: Settings, *, client=None) -> StepResult:
@@ -118,66 +45,26 @@ def run_step(entity: str, params: StepParams, settings: Settings, *, client=None
         raise ConfigError([f"{entity} does not read Salesforce: run it with its own step (its notebook says how)"])
     result = StepResult(entity=spec.name, run_id=params.run_id, mode=params.mode, dry_run=params.dry_run)
     engine = open_engine(params.db_url or settings.db_url.reveal())
-    create_schema(engine)
-    clock = time.monotonic()
-    with engine.begin() as conn:
-        runs.ensure_run(conn, params.run_id, mode=params.mode, parameters=params.public(), now=result.started_at)
-        step_id = runs.start_step(conn, params.run_id, spec.name, mode=params.mode, dry_run=params.dry_run,
-                                  now=result.started_at)
-    calls_before = 0
     try:
-        if client is None:
-            from ..salesforce import connect
+        create_schema(engine)
+        with recorded(engine, params, result):
+            if client is None:
+                from ..salesforce import connect
 
-            client = connect(settings)
-        calls_before = client.api_calls
-        with engine.begin() as conn:
-            runs.check_org(conn, client.org_id, allow_other_org=params.allow_other_org)
-        for stream in spec.streams:
-            result.streams.append(_run_stream(engine, spec, stream, params, client, result))
-        if spec.derive is not None:
-            with engine.connect() as conn, conn.begin() as tx:
-                spec.derive(conn, params.run_id, datetime.now(UTC))
-                _finish(tx, params.dry_run)
-        result.status = "succeeded"
-    except Exception as exc:  # every failure ends the step recorded, classified, and raised
-        result.status = "failed"
-        error = exc if isinstance(exc, SyncError) else SyncError(classify(exc), f"{type(exc).__name__}: {exc}")
-        result.error_class, result.error_message = str(error.error_class), error.message
-        error.result = result  # the notebook records the failed step's figures too
-        raise error from exc
+                client = connect(settings)
+            with metered(client, result):
+                with engine.begin() as conn:
+                    runs.check_org(conn, client.org_id, allow_other_org=params.allow_other_org)
+                for stream in spec.streams:
+                    result.streams.append(_run_stream(engine, spec, stream, params, client, result))
+                if spec.derive is not None:
+                    with engine.connect() as conn, conn.begin() as tx:
+                        spec.derive(conn, params.run_id, datetime.now(UTC))
+                        _finish(tx, params.dry_run)
+            result.status = "succeeded"
     finally:
-        result.finished_at = datetime.now(UTC)
-        result.duration_s = time.monotonic() - clock
-        result.peak_memory_mb = peak_memory_mb()
-        if client is not None:
-            result.api_calls = client.api_calls - calls_before
-            usage = client.api_usage()
-            result.api_used, result.api_max = usage if usage else (None, None)
-        try:
-            _record_step(engine, step_id, result)
-        except Exception as exc:  # the database refuses even the record of the step
-            if result.status == "failed":  # the step's own error says more: keep it, note this one
-                log.warning("could not record the failed %s step: %s", spec.name, exc)
-            else:
-                raise SyncError(classify(exc), f"the step ran but could not be recorded: {exc}") from exc
-        finally:
-            engine.dispose()
+        engine.dispose()
     return result
-
-
-def _record_step(engine: Engine, step_id: int, result: StepResult) -> None:
-    c = result.counts
-    with engine.begin() as conn:
-        runs.finish_step(
-            conn, step_id, status=result.status, finished_at=result.finished_at, duration_s=result.duration_s,
-            extracted=c.extracted, new=c.new, updated=c.updated, unchanged=c.unchanged, deleted=c.deleted,
-            rejected=c.rejected, orphaned=c.orphaned, healed=c.healed, api_calls=result.api_calls,
-            api_used=result.api_used, api_max=result.api_max, watermark_before=result.watermark_before,
-            watermark_after=result.watermark_after, peak_memory_mb=result.peak_memory_mb,
-            error_class=result.error_class, error_message=result.error_message,
-            details={"streams": result.figures()["streams"], "samples": c.samples},
-        )
 
 
 def build_soql(stream: Stream, since: datetime | None, *, leaving: bool = False) -> str:
@@ -238,17 +125,16 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
     return StreamResult(key, stream.object, full, soql, before, after, counts)
 
 
-def peak_memory_mb() -> float:
-    """This process's peak resident memory. Linux's ``VmHWM`` starts afresh in every program; ``ru_maxrss``
-    (the fallback elsewhere) carries over the peak of the process that started this one."""
+@contextmanager
+def metered(client, result: StepResult):
+    """The API calls the step made, and the org's daily usage after them, into ``result`` however it ends."""
+    before = client.api_calls
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        yield
+    finally:
+        result.api_calls = client.api_calls - before
+        usage = client.api_usage()
+        result.api_used, result.api_max = usage if usage else (None, None)
 
 
 def report_progress(stream: str, pages: int, records: int) -> None:

@@ -9,19 +9,17 @@ summary show it like any other; it adds what the report held, and which model ta
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, func, select
 
 from ..config import load_settings
-from ..errors import ErrorClass, SyncError, classify
-from ..store import runs
+from ..errors import ErrorClass, SyncError
 from ..store import tables as t
 from ..store.database import create_schema, open_engine
 from ..sync import issues
-from ..sync.step import StepResult, StreamResult, peak_memory_mb
+from ..sync.result import StepResult, StreamResult, iso, recorded
 from ..sync.writer import PageCounts
 from . import levels, users
 from .about import MODEL_TABLES, NAME
@@ -47,6 +45,12 @@ class VirtualResult(StepResult):
         return super().figures() | {"source": self.source, "skip_reason": self.skip_reason,
                                     "report": self.report, "tables_changed": self.tables_changed}
 
+    def step_columns(self) -> dict:
+        columns = super().step_columns()
+        columns["details"] |= {"source": self.source, "skip_reason": self.skip_reason, "report": self.report,
+                               "tables_changed": self.tables_changed}
+        return columns
+
 
 @dataclass
 class _Read:
@@ -68,41 +72,25 @@ def run(params: VirtualParams, *, now: datetime | None = None) -> VirtualResult:
                            dry_run=params.dry_run, started_at=started,
                            source=describe(params.source) if params.source else None)
     engine = open_engine(params.db_url or load_settings(need_salesforce=False).db_url.reveal())
-    create_schema(engine)
-    clock = time.monotonic()
-    with engine.begin() as conn:
-        runs.ensure_run(conn, params.run_id, mode=result.mode, parameters=params.public(), now=started)
-        step_id = runs.start_step(conn, params.run_id, NAME, mode=result.mode, dry_run=params.dry_run,
-                                  now=started)
     try:
-        if not params.source:
-            result.status = "skipped"
-            result.skip_reason = "no Pathful session report given (source, or VMSYNC_PATHFUL_SOURCE)"
-        else:
-            read = _read(params, now)
-            with engine.connect() as conn, conn.begin() as tx:
-                _write(conn, params, read, result)
-                if params.dry_run:
-                    tx.rollback()  # every figure computed, nothing written
-                else:
-                    tx.commit()
-            result.status = "succeeded"
-    except Exception as exc:  # every failure ends the step recorded, classified, and raised
-        result.status = "failed"
-        if isinstance(exc, SourceError):
-            error = SyncError(ErrorClass.VALIDATION, str(exc))
-        elif isinstance(exc, SyncError):
-            error = exc
-        else:
-            error = SyncError(classify(exc), f"{type(exc).__name__}: {exc}")
-        result.error_class, result.error_message = str(error.error_class), error.message
-        error.result = result  # the notebook records the failed step's figures too
-        raise error from exc
+        create_schema(engine)
+        with recorded(engine, params, result):
+            if not params.source:
+                result.status = "skipped"
+                result.skip_reason = "no Pathful session report given (source, or VMSYNC_PATHFUL_SOURCE)"
+            else:
+                try:
+                    read = _read(params, now)
+                except SourceError as exc:  # the report is refused: nothing is written
+                    raise SyncError(ErrorClass.VALIDATION, str(exc)) from exc
+                with engine.connect() as conn, conn.begin() as tx:
+                    _write(conn, params, read, result)
+                    if params.dry_run:
+                        tx.rollback()  # every figure computed, nothing written
+                    else:
+                        tx.commit()
+                result.status = "succeeded"
     finally:
-        result.finished_at = datetime.now(UTC)
-        result.duration_s = time.monotonic() - clock
-        result.peak_memory_mb = peak_memory_mb()
-        _record(engine, step_id, result)
         engine.dispose()
     return result
 
@@ -146,7 +134,7 @@ def _write(conn: Connection, params: VirtualParams, read: _Read, result: Virtual
     counts.samples = [{"record_id": f.record_id, "code": f.code, "field": f.field, "message": f.message}
                       for f in found[:20]]
     _add_stream(result, "report", OBJECT, report.cutoff is None, counts)
-    result.report = report.figures() | {"remapped": outcome.remapped, "cutoff": _iso(report.cutoff),
+    result.report = report.figures() | {"remapped": outcome.remapped, "cutoff": iso(report.cutoff),
                                         "issues": len(found)}
     result.tables_changed = changed_tables(conn, run_id, stamp)
 
@@ -173,23 +161,3 @@ def changed_tables(conn: Connection, run_id: str, stamp: datetime) -> dict[str, 
         if n:
             out[name] = n
     return out
-
-
-def _record(engine: Engine, step_id: int, result: VirtualResult) -> None:
-    c = result.counts
-    figures = result.figures()
-    with engine.begin() as conn:
-        runs.finish_step(
-            conn, step_id, status=result.status, finished_at=result.finished_at, duration_s=result.duration_s,
-            extracted=c.extracted, new=c.new, updated=c.updated, unchanged=c.unchanged, deleted=c.deleted,
-            rejected=c.rejected, orphaned=c.orphaned, healed=c.healed, api_calls=0,
-            peak_memory_mb=result.peak_memory_mb, error_class=result.error_class,
-            error_message=result.error_message,
-            details={"streams": figures["streams"], "samples": c.samples, "source": result.source,
-                     "skip_reason": result.skip_reason, "report": result.report,
-                     "tables_changed": result.tables_changed},
-        )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

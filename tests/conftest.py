@@ -6,16 +6,36 @@
 * ``pg_url``: the SQLAlchemy URL of the test PostgreSQL (``VMSYNC_TEST_PG_URL``, default
   ``postgresql+psycopg://postgres@127.0.0.1:5432/test``). An unreachable server skips the test, or fails it
   when ``VMSYNC_REQUIRE_PG=1`` (CI). Tests using it are marked ``postgres``.
+* ``db_url``: a fresh, empty VMS database per test: a SQLite file, or a PostgreSQL schema of its own (dropped
+  after). Parametrized ``sqlite`` / ``postgresql``; a test picks one with
+  ``@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)``.
+* ``second_db_url``: another fresh database of the same kind, where a reference run goes.
+* ``postgres_schema(base)``: a context manager giving the URL of a new schema of the PostgreSQL at ``base``.
+* ``environ(sandbox, db_url, **overrides)``: the SF_* / VMSYNC_* settings that point vmsync at a sandbox org.
+* ``process_environ(sandbox, db_url, runs_dir)``: the environment of a ``vmsync`` process (or a kernel) pointed at
+  a sandbox org, with nothing this process inherited in SF_* / VMSYNC_*.
+* ``engine``: an empty VMS database (a SQLite file, its tables made), for tests of what is written to it.
+* ``settings``, ``client``, ``sync``: settings for ``clean_sandbox`` and ``db_url``, a client connected with them,
+  and ``sync(entity, run_id, **params)`` to run one step the way a notebook does.
 * ``--run-slow`` / ``--run-soak`` enable the tests marked ``slow`` / ``soak``.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
+from vmsync.config import load_settings
+from vmsync.runner.environment import sandbox_environment
+from vmsync.salesforce import connect
 from vmsync.sandbox import Sandbox
+from vmsync.store.database import create_schema, open_engine
+from vmsync.sync.params import StepParams
+from vmsync.sync.step import run_step
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 OPT_IN_MARKERS = {"slow": "--run-slow", "soak": "--run-soak"}
@@ -68,3 +88,91 @@ def pg_url() -> str:
     finally:
         engine.dispose()
     return url
+
+
+@contextmanager
+def postgres_schema(base: str) -> Iterator[str]:
+    """The URL of a new schema of the PostgreSQL at ``base`` (its ``search_path``); the schema is dropped on
+    leaving."""
+    import sqlalchemy as sa
+
+    schema = f"vt_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+def new_database(request: pytest.FixtureRequest, kind: str, path) -> Iterator[str]:
+    """A fresh database of ``kind`` (``sqlite``: the file ``path``; ``postgresql``: a schema of its own)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{path}"
+        return
+    with postgres_schema(request.getfixturevalue("pg_url")) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A fresh, empty VMS database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    yield from new_database(request, request.param, tmp_path / "vms.db")
+
+
+@pytest.fixture
+def second_db_url(request: pytest.FixtureRequest, db_url: str, tmp_path) -> Iterator[str]:
+    """Another fresh database of the same kind as ``db_url``: where a reference run goes."""
+    yield from new_database(request, "sqlite" if db_url.startswith("sqlite") else "postgresql",
+                            tmp_path / "second.db")
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = open_engine(f"sqlite:///{tmp_path}/vms.db")
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def environ(sandbox, db_url: str | None = None, **overrides: str | None) -> dict[str, str]:
+    """The SF_* / VMSYNC_* settings that point vmsync at ``sandbox`` (and at ``db_url``, when given), as a
+    user sets them; an override of None drops a setting."""
+    c = sandbox.connection
+    env = {"SF_USERNAME": c["username"], "SF_PASSWORD": c["password"], "SF_SECURITY_TOKEN": c["security_token"],
+           "SF_LOGIN_URL": c["login_url"], "SF_CA_BUNDLE": c["ca_bundle"], "VMSYNC_DB_URL": db_url, **overrides}
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def process_environ(sandbox, db_url: str, runs_dir=None) -> dict[str, str]:
+    """The environment of a ``vmsync`` process pointed at ``sandbox`` and ``db_url`` (credentials in SF_*, as the
+    runner gives them to a kernel), runs in ``runs_dir`` when given; SF_* / VMSYNC_* of this process left out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "VMSYNC_"))}
+    env |= sandbox_environment(sandbox.connection) | {"VMSYNC_DB_URL": db_url}
+    if runs_dir is not None:
+        env["VMSYNC_RUNS_DIR"] = str(runs_dir)
+    return env
+
+
+@pytest.fixture
+def settings(clean_sandbox, db_url):
+    return load_settings(environ=environ(clean_sandbox, db_url), env_file=None)
+
+
+@pytest.fixture
+def client(settings):
+    return connect(settings)
+
+
+@pytest.fixture
+def sync(settings, client):
+    """``sync(entity, run_id, **params)`` runs one step against the sandbox and returns its StepResult."""
+
+    def run(entity: str, run_id: str, **params):
+        return run_step(entity, StepParams(run_id=run_id, **params), settings, client=client)
+
+    return run

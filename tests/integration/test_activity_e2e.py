@@ -21,6 +21,8 @@ from vmsync.store import tables as t
 from vmsync.store.database import open_engine
 from vmsync.sync.step import build_soql
 
+from .conftest import clean, open_issues, snapshot
+
 NEEDED = ("organizations", "schools", "classes", "teachers", "volunteers", "students", "events",
           "student_participation", "pathways", "history")
 CHECKED = ("events", "student_participation", "pathways", "history")
@@ -33,17 +35,6 @@ def sync_all(sync, run_id: str) -> dict:
     return {e.name: sync(e.name, run_id) for e in ordered(list(NEEDED))}
 
 
-def open_issues(conn, entity: str) -> dict[str, dict[tuple[str, str], tuple[str, str]]]:
-    """Open issues of ``entity`` by record: (code, field) -> (kind, message)."""
-    i = t.sync_issue
-    out: dict[str, dict] = defaultdict(dict)
-    q = select(i.c.record_id, i.c.code, i.c.field, i.c.kind, i.c.message).where(
-        i.c.entity == entity, i.c.resolved_at.is_(None))
-    for record_id, code, field, kind, message in conn.execute(q):
-        out[record_id][(code, field)] = (kind, message)
-    return out
-
-
 def sf_ids(conn, table: str) -> dict[int, str]:
     """Model id -> Salesforce Id of every row of ``table`` (live or not)."""
     tb = t.metadata.tables[table]
@@ -54,10 +45,6 @@ def live_rows(conn, table: str, **scope) -> dict[str, dict]:
     tb = t.metadata.tables[table]
     q = select(tb).where(tb.c.deleted_at.is_(None), *[tb.c[k] == v for k, v in scope.items()])
     return {r["salesforce_id"]: dict(r) for r in conn.execute(q).mappings()}
-
-
-def clean(value):
-    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def as_utc(value):
@@ -162,11 +149,6 @@ def check_every_record_landed(engine, client) -> dict[str, int]:
     return counts
 
 
-def snapshot(engine) -> dict[str, set]:
-    with engine.connect() as conn:
-        return {name: {tuple(r) for r in conn.execute(select(t.metadata.tables[name]))} for name in MODEL_TABLES}
-
-
 def test_activity_sync_end_to_end(db_url, sync, client):
     first = sync_all(sync, "e2e-1")
     assert all(r.status == "succeeded" for r in first.values())
@@ -179,13 +161,13 @@ def test_activity_sync_end_to_end(db_url, sync, client):
             issues = {code for e in CHECKED for by_code in open_issues(conn, e).values() for code, _ in by_code}
         assert {"district_field", "school"} <= sources
         assert {"PARENT_MISSING", "NOT_A_CONTACT"} <= issues    # the org's ghost contacts and Leads
-        before = snapshot(engine)
+        before = snapshot(engine, MODEL_TABLES)
 
         second = sync_all(sync, "e2e-2")
         changed = {name: (r.counts.new, r.counts.updated, r.counts.deleted, r.counts.rejected, r.counts.healed)
                    for name, r in second.items() if name in CHECKED}
         assert changed == {name: (0, 0, 0, 0, 0) for name in CHECKED}
-        assert snapshot(engine) == before
+        assert snapshot(engine, MODEL_TABLES) == before
     finally:
         engine.dispose()
 

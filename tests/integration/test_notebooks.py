@@ -11,14 +11,14 @@ import scrapbook as sb
 
 from vmsync.notebook import SCRAP
 
-from .conftest import sandbox_environ
+from ..conftest import environ
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_core_notebooks_run_and_record_their_figures(clean_sandbox, db_url, tmp_path, monkeypatch):
-    for key, value in sandbox_environ(clean_sandbox, db_url).items():
+    for key, value in environ(clean_sandbox, db_url).items():
         monkeypatch.setenv(key, value)  # the kernel reads credentials from its environment, never parameters
     for entity in ("schools", "organizations", "volunteers"):
         out = tmp_path / f"{entity}.ipynb"

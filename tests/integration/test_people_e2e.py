@@ -20,6 +20,8 @@ from vmsync.store import tables as t
 from vmsync.store.database import open_engine
 from vmsync.sync.step import build_soql
 
+from .conftest import clean, open_issues, snapshot
+
 STEPS = ("schools", "organizations", "volunteers", "classes", "teachers", "students", "affiliations")
 CHECKED = ("classes", "teachers", "students", "affiliations")
 MODEL_TABLES = ("class", "contact", "teacher", "student", "email", "phone", "affiliation")
@@ -78,22 +80,7 @@ def live_channels(conn) -> dict[str, set]:
     return out
 
 
-def open_issues(conn, entity: str) -> dict[str, dict[tuple[str, str], tuple[str, str]]]:
-    """Open issues of ``entity`` by record: (code, field) -> (kind, message)."""
-    i = t.sync_issue
-    out: dict[str, dict] = defaultdict(dict)
-    q = select(i.c.record_id, i.c.code, i.c.field, i.c.kind, i.c.message).where(
-        i.c.entity == entity, i.c.resolved_at.is_(None))
-    for record_id, code, field, kind, message in conn.execute(q):
-        out[record_id][(code, field)] = (kind, message)
-    return out
-
-
 # --- what Salesforce says they should hold ---------------------------------------------------------------------
-
-def clean(value):
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
 
 def lower(value):
     return clean(value).lower() if clean(value) else None
@@ -179,11 +166,6 @@ def check_every_record_landed(engine, client) -> dict[str, int]:
     return counts
 
 
-def snapshot(engine) -> dict[str, set]:
-    with engine.connect() as conn:
-        return {name: {tuple(r) for r in conn.execute(select(t.metadata.tables[name]))} for name in MODEL_TABLES}
-
-
 def test_people_sync_end_to_end(db_url, sync, client):
     engine = open_engine(db_url)
     try:
@@ -191,13 +173,13 @@ def test_people_sync_end_to_end(db_url, sync, client):
         assert all(r.status == "succeeded" for r in first.values())
         live = check_every_record_landed(engine, client)
         assert all(live[e] > 0 for e in CHECKED), live
-        before = snapshot(engine)
+        before = snapshot(engine, MODEL_TABLES)
 
         second = sync_all(sync, "e2e-2")
         changed = {name: (r.counts.new, r.counts.updated, r.counts.deleted, r.counts.rejected, r.counts.healed)
                    for name, r in second.items()}
         assert changed == {name: (0, 0, 0, 0, 0) for name in STEPS}
-        assert snapshot(engine) == before
+        assert snapshot(engine, MODEL_TABLES) == before
     finally:
         engine.dispose()
 

@@ -1,7 +1,7 @@
-"""Reliability fixtures: databases on SQLite and PostgreSQL, settings and a fast-failing client for the tiny
-sandbox org, a frozen org clock, and ``snapshot`` to compare whole databases.
+"""Reliability fixtures: settings and a fast-failing client for the tiny sandbox org, a frozen org clock, and
+``snapshot`` to compare whole databases. The databases are the shared ``db_url`` and ``second_db_url`` (SQLite, or
+a PostgreSQL schema of its own).
 
-* ``db_url``: a fresh database per test: a SQLite file, or a PostgreSQL schema of its own (dropped after).
 * ``org``: the session's sandbox, reset and with its clock frozen at ``FROZEN_AT`` (the same instant in every
   test, so records written through the API get the same Ids and stamps in a reference run and a faulty one).
 * ``steps``: ``steps.run(entity, run_id, **params)`` runs a step with a client that gives up fast (small read
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,51 +30,12 @@ from vmsync.store import tables as t
 from vmsync.sync.params import StepParams
 from vmsync.sync.step import StepResult, run_step
 
+from ..conftest import environ
+
 FAST = RetryPolicy(attempts=3, total_seconds=20, initial_wait=0.01, max_wait=0.05, jitter=0.01)
 READ_TIMEOUT = 0.4  # seconds; a "slow" fault delays an answer past it
 FROZEN_AT = GENERATED_UNTIL + timedelta(days=1)  # after every generated record, before the real now
 BOOKKEEPING = {"id", "created_at", "updated_at", "run_id", "synced_at"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A fresh, empty VMS database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/vms.db"
-        return
-    yield from postgres_schema(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-def second_db_url(request, db_url, tmp_path):
-    """Another fresh database of the same kind as ``db_url``: where a reference run goes."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path}/second.db"
-        return
-    yield from postgres_schema(request.getfixturevalue("pg_url"))
-
-
-def postgres_schema(base: str):
-    """Yields the URL of a new schema of the PostgreSQL at ``base``; drops the schema when resumed."""
-    schema = f"rel_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
-
-
-def environ(sandbox, db_url: str, **overrides: str | None) -> dict[str, str]:
-    """The SF_* / VMSYNC_* settings that point vmsync at ``sandbox`` and ``db_url`` (None drops a setting)."""
-    c = sandbox.connection
-    env = {"SF_USERNAME": c["username"], "SF_PASSWORD": c["password"],
-           "SF_SECURITY_TOKEN": c["security_token"], "SF_LOGIN_URL": c["login_url"],
-           "SF_CA_BUNDLE": c["ca_bundle"], "VMSYNC_DB_URL": db_url}
-    env.update(overrides)
-    return {k: v for k, v in env.items() if v is not None}
 
 
 def fast_client(settings: Settings):
@@ -215,6 +176,16 @@ def org_store(sandbox):
     """The org's record store, for what Salesforce's REST API cannot do (undelete; in Salesforce that is a
     SOAP or Apex call). Only a sandbox served in this process has one."""
     return sandbox._server.org.store
+
+
+def wait_for(condition, what: str, timeout: float = 120.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
 
 
 def scrub_environment(monkeypatch) -> None:

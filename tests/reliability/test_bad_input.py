@@ -18,7 +18,8 @@ from vmsync import notebook
 from vmsync.cli import main as vmsync
 from vmsync.config import ConfigError, load_settings
 
-from .conftest import environ, scrub_environment
+from ..conftest import environ
+from .conftest import scrub_environment
 
 INJECTION = "x'; DELETE FROM sync_run; --"
 NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "notebooks")

@@ -7,32 +7,28 @@ every step must have ended (none left ``running``), and SQLite's own integrity c
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import papermill as pm
 import pytest
 import sqlalchemy as sa
 
-from vmsync.runner.environment import sandbox_environment
 from vmsync.store import tables as t
 
-from .conftest import differences, environ, snapshot, steps_for
+from ..conftest import environ, process_environ
+from .conftest import differences, snapshot, steps_for, wait_for
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def vmsync_run(sandbox, workdir: Path, db_url: str, *args: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "VMSYNC_"))}
-    env |= sandbox_environment(sandbox.connection)
-    env |= {"VMSYNC_DB_URL": db_url, "VMSYNC_RUNS_DIR": str(workdir / "runs")}
-    return subprocess.Popen([sys.executable, "-m", "vmsync.cli", "run", *args], env=env, cwd=workdir,
+    return subprocess.Popen([sys.executable, "-m", "vmsync.cli", "run", *args], cwd=workdir,
+                            env=process_environ(sandbox, db_url, workdir / "runs"),
                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -48,16 +44,6 @@ def lock_holder(db_url: str) -> str | None:
     finally:
         engine.dispose()
     return re.search(r'"run_id": "([^"]+)"', value).group(1) if value else None
-
-
-def wait_for(condition, what: str, timeout: float = 120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def unfinished_steps(db_url: str) -> list:

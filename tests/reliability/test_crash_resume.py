@@ -5,7 +5,6 @@ equal that of a run that was never killed, with no duplicate and no lost row.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -15,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event
 
-from .conftest import differences, environ, snapshot, steps_for
+from ..conftest import process_environ
+from .conftest import differences, snapshot, steps_for
 
 KILLER = Path(__file__).with_name("kill_at_write.py")
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -41,10 +41,9 @@ class WriteCounter:
 
 
 def kill_during_step(sandbox, db_url: str, run_id: str, kill_at: int) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "VMSYNC_"))}
-    env |= environ(sandbox, db_url)
     args = [f"{k}={v}" for k, v in STEP.items()]
-    return subprocess.run([sys.executable, str(KILLER), "volunteers", run_id, str(kill_at), *args], env=env,
+    return subprocess.run([sys.executable, str(KILLER), "volunteers", run_id, str(kill_at), *args],
+                          env=process_environ(sandbox, db_url),
                           capture_output=True, text=True, timeout=300)
 
 

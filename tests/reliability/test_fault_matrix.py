@@ -12,6 +12,7 @@ help). ``always``: it fires on every request it matches, so the step must give u
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import re
@@ -23,7 +24,8 @@ import sqlalchemy as sa
 from vmsync.errors import SyncError
 from vmsync.store import tables as t
 
-from .conftest import FROZEN_AT, Steps, differences, postgres_schema, snapshot, steps_for
+from ..conftest import postgres_schema
+from .conftest import FROZEN_AT, Steps, differences, snapshot, steps_for
 
 VOLUNTEERS = "volunteers:volunteers"
 
@@ -175,17 +177,9 @@ def on_sqlite(sandbox, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def on_postgres(sandbox, pg_url):
-    schemas = []
-
-    def new_url() -> str:
-        schema = postgres_schema(pg_url)
-        schemas.append(schema)
-        return next(schema)
-
-    yield Scenario(sandbox, new_url)
-    sandbox.control.reset()
-    for schema in schemas:
-        next(schema, None)  # drops it
+    with contextlib.ExitStack() as schemas:  # each dropped on leaving
+        yield Scenario(sandbox, lambda: schemas.enter_context(postgres_schema(pg_url)))
+        sandbox.control.reset()
 
 
 def matrix(default: set[tuple[str, str, str]] | None) -> list:

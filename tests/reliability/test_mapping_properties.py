@@ -26,7 +26,7 @@ from vmsync.store.database import create_schema, open_engine
 from vmsync.sync.step import build_soql
 from vmsync.sync.writer import PageWriter
 
-from .conftest import environ
+from ..conftest import environ
 
 STREAMS = [(entity, stream) for entity in ordered() for stream in entity.streams]
 NEIGHBOURS = 5

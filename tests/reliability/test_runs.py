@@ -29,10 +29,10 @@ import sqlalchemy as sa
 
 from vmsync import notebook
 from vmsync.errors import SyncError
-from vmsync.runner.environment import sandbox_environment
 from vmsync.sandbox import Sandbox
 
-from .conftest import differences, environ, postgres_schema, snapshot, steps_for
+from ..conftest import environ, postgres_schema, process_environ
+from .conftest import differences, snapshot, steps_for, wait_for
 
 ENTITIES = ("organizations", "volunteers")  # volunteers depend on organizations
 PASSWORD = 'Pa$$w0rd"<Ünï>&' + os.urandom(4).hex()  # quotes, markup and accents: every escaping of it counts
@@ -83,9 +83,7 @@ class Runs:
         return f"sqlite:///{self.workdir}/{self.name}.db"
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "VMSYNC_"))}
-        return env | sandbox_environment(self.org.connection) | {
-            "VMSYNC_DB_URL": self.db_url, "VMSYNC_RUNS_DIR": str(self.workdir / "runs")}
+        return process_environ(self.org, self.db_url, self.workdir / "runs")
 
     def start(self, *args: str) -> subprocess.Popen:
         """``vmsync run ARGS``; what it prints goes to ``<workdir>/<name>-N.out`` (scanned for secrets)."""
@@ -119,16 +117,6 @@ class Runs:
 
 def steps_by_entity(record: dict) -> dict[str, dict]:
     return {s["entity"]: s for s in record["steps"]}
-
-
-def wait_for(condition, what: str, timeout: float = 120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def kernels_of(process: subprocess.Popen) -> list[psutil.Process]:
@@ -256,9 +244,7 @@ def test_no_secret_in_any_postgresql_table_after_failed_and_resumed_steps(distin
     Its steps: a notebook run by hand with a wrong password, a step refused by the org, the same step
     again."""
     org.control.reset()
-    schema = postgres_schema(pg_url)
-    db_url = next(schema)
-    try:
+    with postgres_schema(pg_url) as db_url:
         for name, value in environ(org, db_url, SF_PASSWORD="wrong-" + PASSWORD).items():
             monkeypatch.setenv(name, value)
         with pytest.raises(SyncError, match="INVALID_LOGIN"):
@@ -271,8 +257,6 @@ def test_no_secret_in_any_postgresql_table_after_failed_and_resumed_steps(distin
         org.control.clear_faults()
         steps.run("volunteers", "refused")
         assert secrets_in_tables(db_url, secrets_of(org)) == []
-    finally:
-        next(schema, None)
 
 
 def secrets_in_tables(db_url: str, secrets: dict[str, bytes]) -> list[str]:

@@ -15,7 +15,8 @@ from vmsync.config import load_settings
 from vmsync.errors import SyncError
 from vmsync.salesforce import connect
 
-from .conftest import FAST, environ
+from ..conftest import environ
+from .conftest import FAST
 
 SWITCHES = [
     {},

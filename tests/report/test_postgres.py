@@ -3,44 +3,21 @@ summary (no run folder: the database alone), the Id comparison kept and read bac
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 
-from vmsync.config import load_settings
 from vmsync.report import alerts, reconciliation, summary, trends
-from vmsync.salesforce import connect
 from vmsync.store.database import open_engine
-from vmsync.sync.params import StepParams
 from vmsync.sync.reconcile import reconcile
-from vmsync.sync.step import run_step
 
 RUN_ID = "20260105T020000Z-abcd"
 
 
-@pytest.fixture
-def pg_schema_url(pg_url):
-    schema = f"vr_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(pg_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = sa.engine.make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
-
-
-def test_summary_reads_the_run_records_on_postgresql(sandbox, pg_schema_url, tmp_path):
-    c = sandbox.connection
-    settings = load_settings({"SF_USERNAME": c["username"], "SF_PASSWORD": c["password"],
-                              "SF_SECURITY_TOKEN": c["security_token"], "SF_LOGIN_URL": c["login_url"],
-                              "SF_CA_BUNDLE": c["ca_bundle"], "VMSYNC_DB_URL": pg_schema_url}, env_file=None)
-    client = connect(settings)
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_summary_reads_the_run_records_on_postgresql(db_url, sync, client, tmp_path):
     for entity in ("schools", "events"):
-        run_step(entity, StepParams(run_id=RUN_ID), settings, client=client)
-    engine = open_engine(pg_schema_url)
+        sync(entity, RUN_ID)
+    engine = open_engine(db_url)
     with engine.begin() as conn:
         reconciliation.save(conn, RUN_ID, reconcile(engine, client, ["schools"]), source="a test")
     with engine.connect() as conn:
@@ -48,7 +25,7 @@ def test_summary_reads_the_run_records_on_postgresql(sandbox, pg_schema_url, tmp
         new = dict(conn.execute(sa.text("SELECT entity, count(*) FROM sync_issue WHERE resolved_at IS NULL "
                                         "GROUP BY entity")).all())
 
-    report = summary.load(RUN_ID, tmp_path / "runs", pg_schema_url)
+    report = summary.load(RUN_ID, tmp_path / "runs", db_url)
     assert any("no run folder" in note for note in report.notes)
     assert {s.entity for s in report.steps} == {"schools", "events"}
     for step in report.steps:

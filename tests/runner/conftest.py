@@ -4,7 +4,6 @@ only reads it, and helpers to run ``vmsync`` as a separate process (for kill -9 
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 
 from vmsync.runner import RunOptions, run_suite
-from vmsync.runner.environment import sandbox_environment
 from vmsync.runner.run import RunResult
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,14 +38,6 @@ def run_in_process(sandbox, tmp: Path, **options) -> tuple[RunResult, str]:
     options.setdefault("connection", sandbox.connection)
     result = run_suite(RunOptions(**options), out=out, report=out)
     return result, out.getvalue()
-
-
-def cli_environment(sandbox, tmp: Path, db_url: str) -> dict[str, str]:
-    """The environment of a ``vmsync`` process pointed at ``sandbox`` (credentials in SF_*, as in production)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "VMSYNC_"))}
-    env |= sandbox_environment(sandbox.connection)
-    env |= {"VMSYNC_DB_URL": db_url, "VMSYNC_RUNS_DIR": str(tmp / "runs")}
-    return env
 
 
 class VmsyncProcess:

@@ -7,7 +7,8 @@ import json
 import signal
 import time
 
-from .conftest import cli_environment, model_snapshot, run_in_process, vmsync
+from ..conftest import process_environ
+from .conftest import model_snapshot, run_in_process, vmsync
 
 ENTITIES = "organizations,schools,volunteers,classes,teachers"
 
@@ -37,7 +38,7 @@ def test_killed_run_resumes_to_the_same_database_as_an_uninterrupted_run(clean_s
     killed_dir = tmp_path / "killed"
     killed_dir.mkdir()
     db_url = f"sqlite:///{killed_dir / 'vms.db'}"
-    process = vmsync("run", "--only", ENTITIES, env=cli_environment(clean_sandbox, killed_dir, db_url),
+    process = vmsync("run", "--only", ENTITIES, env=process_environ(clean_sandbox, db_url, killed_dir / "runs"),
                      cwd=killed_dir)
     record = _wait_until_part_way(killed_dir / "runs", process)
     process.popen.send_signal(signal.SIGKILL)

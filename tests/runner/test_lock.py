@@ -14,18 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from vmsync.runner.lock import LockHeld, RunLock, current_holder, is_stale
-from vmsync.store.database import create_schema, open_engine
 from vmsync.store.tables import sync_meta
 
-from .conftest import cli_environment, vmsync
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = open_engine(f"sqlite:///{tmp_path / 'lock.db'}")
-    create_schema(engine)
-    yield engine
-    engine.dispose()
+from ..conftest import process_environ
+from .conftest import vmsync
 
 
 def _plant(engine, **holder) -> None:
@@ -82,7 +74,7 @@ def test_heartbeat_refreshes_the_lock_and_notices_when_it_was_taken(engine):
 
 def test_two_runs_started_together_exactly_one_proceeds(sandbox, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'vms.db'}"
-    env = cli_environment(sandbox, tmp_path, db_url)
+    env = process_environ(sandbox, db_url, tmp_path / "runs")
     processes = [vmsync("run", "--only", "schools", env=env, cwd=tmp_path) for _ in range(2)]
     outcomes = [(p.wait(), *p.output()) for p in processes]
 

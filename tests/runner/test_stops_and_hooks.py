@@ -10,7 +10,8 @@ import time
 import nbformat
 import sqlalchemy as sa
 
-from .conftest import cli_environment, make_notebook, run_in_process, vmsync
+from ..conftest import process_environ
+from .conftest import make_notebook, run_in_process, vmsync
 
 HOOK = 'printf "%s %s %s" "$1" "$VMSYNC_RUN_ID" "$VMSYNC_RUN_STATUS" > "$HOOK_FILE"'
 
@@ -50,7 +51,7 @@ def test_sigterm_stops_the_running_steps_and_leaves_a_resumable_run(clean_sandbo
     clean_sandbox.control.add_fault({"kind": "query", "contains": "Type = 'School')", "effect": "delay",
                                      "seconds": 30})
     db_url = f"sqlite:///{tmp_path / 'vms.db'}"
-    env = cli_environment(clean_sandbox, tmp_path, db_url) | {"VMSYNC_ON_FAILURE": HOOK,
+    env = process_environ(clean_sandbox, db_url, tmp_path / "runs") | {"VMSYNC_ON_FAILURE": HOOK,
                                                                "HOOK_FILE": str(tmp_path / "hook")}
     process = vmsync("run", "--only", "schools,classes", env=env, cwd=tmp_path)
     record = _running(tmp_path / "runs", "schools")

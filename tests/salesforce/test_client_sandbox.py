@@ -13,18 +13,13 @@ from vmsync.config import load_settings
 from vmsync.errors import ErrorClass, SyncError
 from vmsync.salesforce import RetryPolicy, connect
 
+from ..conftest import environ
+
 FAST = RetryPolicy(attempts=4, total_seconds=30, initial_wait=0.01, max_wait=0.05, jitter=0.01)
 CONTACTS = ("SELECT Id, Name, Account.Name, Birthdate, DoNotCall, Number_of_Attended_Volunteer_Sessions__c, "
             "EmailBouncedDate, SystemModstamp, Volunteer_Skills__c, Description FROM Contact ORDER BY Id")
 SESSIONS = ("SELECT Id, Name, School__r.Name, Start_Date_and_Time__c, Filled_Volunteer_Jobs__c, IsDeleted "
             "FROM Session__c ORDER BY Id")
-
-
-def environ(sandbox, **overrides) -> dict[str, str]:
-    c = sandbox.connection
-    env = {"SF_USERNAME": c["username"], "SF_PASSWORD": c["password"], "SF_SECURITY_TOKEN": c["security_token"],
-           "SF_LOGIN_URL": c["login_url"], "SF_CA_BUNDLE": c["ca_bundle"]}
-    return {k: v for k, v in {**env, **overrides}.items() if v is not None}
 
 
 def client_for(sandbox, timeout=(5.0, 20.0), **overrides):

@@ -5,33 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from vmsync.entities import events, get, history
 from vmsync.entities.spec import ISSUE, FirstOf, Ref, Reject
-from vmsync.store import tables as t
-from vmsync.store.database import create_schema, open_engine
 from vmsync.sync.step import _retry_open_issues
-from vmsync.sync.writer import PageWriter
 
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = open_engine(f"sqlite:///{tmp_path}/vms.db")
-    create_schema(engine)
-    yield engine
-    engine.dispose()
-
-
-def writer(entity: str, stream: str, run: str = "r1") -> PageWriter:
-    spec = get(entity)
-    return PageWriter(spec, next(s for s in spec.streams if s.name == stream), run, T0)
-
-
-def rec(sf_id: str, stamp: int = 0, **fields) -> dict:
-    return {"Id": sf_id, "IsDeleted": False, "SystemModstamp": T0 + timedelta(seconds=stamp)} | fields
+from .conftest import T0, id_of, open_issues, rec, rows, writer
 
 
 def write(engine, entity: str, stream: str, records: list[dict], run: str = "r1"):
@@ -49,30 +28,6 @@ def retry(engine, entity: str, stream: str, run: str = "r2") -> int:
 def derive(engine, entity: str, run: str = "r1") -> None:
     with engine.begin() as conn:
         get(entity).derive(conn, run, T0)
-
-
-def rows(engine, table: str, *cols: str, live: bool = True) -> list[tuple]:
-    tb = t.metadata.tables[table]
-    q = select(*(tb.c[c] for c in cols)).order_by(tb.c.salesforce_id)
-    if live:
-        q = q.where(tb.c.deleted_at.is_(None))
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(q)]
-
-
-def id_of(engine, table: str, salesforce_id: str) -> int:
-    tb = t.metadata.tables[table]
-    with engine.connect() as conn:
-        return conn.execute(select(tb.c.id).where(tb.c.salesforce_id == salesforce_id)).scalar_one()
-
-
-def open_issues(engine, entity: str | None = None) -> list[tuple]:
-    i = t.sync_issue
-    q = select(i.c.record_id, i.c.kind, i.c.code, i.c.field).where(i.c.resolved_at.is_(None))
-    if entity:
-        q = q.where(i.c.entity == entity)
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(q.order_by(i.c.record_id, i.c.code))]
 
 
 def session(sf_id: str, stamp: int = 0, **fields) -> dict:
@@ -251,7 +206,7 @@ def test_a_bad_session_costs_only_itself(engine):
         session("a0S1"), session("a0S2", Name=" "), session("a0S3", Session_Status__c="Postponed"),
         session("a0S4", Non_Scheduled_Students_Count__c=-1.0), session("a0S5", Session_Status__c=None)])
     assert (counts.extracted, counts.new, counts.rejected) == (5, 5, 3)
-    assert rows(engine, "event", "salesforce_id", "status") == [("a0S1", "COMPLETED"), ("a0S5", "DRAFT")]
+    assert rows(engine, "event", "salesforce_id", "status", live=True) == [("a0S1", "COMPLETED"), ("a0S5", "DRAFT")]
     assert open_issues(engine) == [("a0S2", "rejected", "MISSING_REQUIRED_FIELD", "Name"),
                                    ("a0S3", "rejected", "INVALID_PICKLIST", "Session_Status__c"),
                                    ("a0S4", "rejected", "NEGATIVE_COUNT", "Non_Scheduled_Students_Count__c")]
@@ -265,7 +220,7 @@ def test_session_districts_by_name_alias_and_school(engine):
         session("a0S3", District__c="Nowhere USD 9")])
     derive(engine, "events")
     d1, d2 = id_of(engine, "district", "001D1"), id_of(engine, "district", "001D2")
-    assert rows(engine, "event_district", "salesforce_id", "district_id", "source") == [
+    assert rows(engine, "event_district", "salesforce_id", "district_id", "source", live=True) == [
         ("a0S1:district:name", d1, "district_field"), ("a0S1:district:school", d1, "school"),
         ("a0S2:district:name", d1, "parent_account"), ("a0S2:district:school", d2, "school"),
         ("a0S3:district:name", None, "district_field")]
@@ -273,7 +228,7 @@ def test_session_districts_by_name_alias_and_school(engine):
 
     write(engine, "schools", "districts", [rec("001D9", Name="NOWHERE USD 9")])
     assert retry(engine, "events", "sessions") == 1
-    assert rows(engine, "event_district", "district_id")[-1] == (id_of(engine, "district", "001D9"),)
+    assert rows(engine, "event_district", "district_id", live=True)[-1] == (id_of(engine, "district", "001D9"),)
 
 
 def test_session_districts_follow_its_school(engine):
@@ -281,19 +236,19 @@ def test_session_districts_follow_its_school(engine):
     write(engine, "events", "sessions", [session("a0S1", School__c="001S9")])
     assert open_issues(engine, "events") == [("a0S1", "orphan", "LINK_PENDING", "School__c")]
     derive(engine, "events")
-    assert rows(engine, "event_district", "salesforce_id", "district_id") == [("a0S1:district:school", None)]
+    assert rows(engine, "event_district", "salesforce_id", "district_id", live=True) == [("a0S1:district:school", None)]
 
     write(engine, "schools", "schools", [rec("001S9", Name="Late School", ParentId="001D2")])
     assert retry(engine, "events", "sessions") == 1
     derive(engine, "events", "r2")
     d1, d2 = id_of(engine, "district", "001D1"), id_of(engine, "district", "001D2")
-    assert rows(engine, "event_district", "district_id", "source") == [(d2, "school")]
+    assert rows(engine, "event_district", "district_id", "source", live=True) == [(d2, "school")]
 
     write(engine, "schools", "schools", [rec("001S9", 5, Name="Late School", ParentId="001D1")], run="r3")
     derive(engine, "events", "r3")
-    assert rows(engine, "event_district", "district_id", "run_id") == [(d1, "r3")]
+    assert rows(engine, "event_district", "district_id", "run_id", live=True) == [(d1, "r3")]
     derive(engine, "events", "r4")
-    assert rows(engine, "event_district", "district_id", "run_id") == [(d1, "r3")]
+    assert rows(engine, "event_district", "district_id", "run_id", live=True) == [(d1, "r3")]
 
 
 def test_early_participation_waits_then_links_when_its_volunteer_arrives(engine):
@@ -301,21 +256,21 @@ def test_early_participation_waits_then_links_when_its_volunteer_arrives(engine)
     counts = write(engine, "events", "volunteer_participants", [
         rec("a0P1", Session__c="a0S1", Contact__c="003V1", Status__c="Registered"),
         rec("a0P2", Session__c="a0S404", Contact__c="003V1", Status__c="Registered")])
-    assert (counts.orphaned, rows(engine, "event_volunteer", "salesforce_id")) == (2, [])
+    assert (counts.orphaned, rows(engine, "event_volunteer", "salesforce_id", live=True)) == (2, [])
     assert open_issues(engine, "events") == [("a0P1", "orphan", "PARENT_MISSING", "Contact__c"),
                                              ("a0P2", "orphan", "PARENT_MISSING", "Contact__c"),
                                              ("a0P2", "orphan", "PARENT_MISSING", "Session__c")]
 
     write(engine, "volunteers", "volunteers", [volunteer("003V1")])
     assert retry(engine, "events", "volunteer_participants") == 2   # a0P1 linked; a0P2's contact found
-    assert rows(engine, "event_volunteer", "salesforce_id", "event_id", "volunteer_id", "status") == [
+    assert rows(engine, "event_volunteer", "salesforce_id", "event_id", "volunteer_id", "status", live=True) == [
         ("a0P1", id_of(engine, "event", "a0S1"), id_of(engine, "volunteer", "003V1"), "Registered")]
     assert open_issues(engine, "events") == [("a0P2", "orphan", "PARENT_MISSING", "Session__c")]
 
     write(engine, "events", "volunteer_participants", [
         rec("a0P1", 9, Session__c="a0S1", Contact__c="003V1", Status__c="Attended", Delivery_Hours__c=2.0,
             Age_Group__c="Middle School", Email__c="ANNA@X.ORG", Title__c="Engineer")], run="r3")
-    assert rows(engine, "event_volunteer", "status", "delivery_hours", "age_group", "email", "title") == [
+    assert rows(engine, "event_volunteer", "status", "delivery_hours", "age_group", "email", "title", live=True) == [
         ("Attended", 2.0, "Middle School", "anna@x.org", "Engineer")]
 
 
@@ -334,7 +289,7 @@ def test_student_participation_is_updated_when_it_changes_and_infers_districts(e
     assert open_issues(engine, "student_participation") == [("a0P5", "orphan", "PARENT_MISSING", "Contact__c")]
     derive(engine, "student_participation")
     d1, d2 = id_of(engine, "district", "001D1"), id_of(engine, "district", "001D2")
-    assert rows(engine, "event_district", "salesforce_id", "district_id", "source") == [
+    assert rows(engine, "event_district", "salesforce_id", "district_id", "source", live=True) == [
         ("a0S1:district:001D1", d1, "students"), ("a0S1:district:001D2", d2, "students"),
         ("a0S2:district:school", d1, "school")]
 
@@ -342,13 +297,13 @@ def test_student_participation_is_updated_when_it_changes_and_infers_districts(e
         rec("a0P1", 7, Session__c="a0S1", Contact__c="003T1", Status__c="Attended", Delivery_Hours__c=1.5,
             Age_Group__c="High School")], run="r2")
     assert counts.updated == 1
-    assert rows(engine, "event_student", "salesforce_id", "status", "delivery_hours", "age_group")[0] == (
+    assert rows(engine, "event_student", "salesforce_id", "status", "delivery_hours", "age_group", live=True)[0] == (
         "a0P1", "Attended", 1.5, "High School")
 
     # the session gets a district name: the inferred districts give way to it
     write(engine, "events", "sessions", [session("a0S1", 9, District__c="Blue Valley")], run="r3")
     derive(engine, "student_participation", "r3")
-    assert [r for r in rows(engine, "event_district", "salesforce_id", "source") if r[0].startswith("a0S1")] == [
+    assert [r for r in rows(engine, "event_district", "salesforce_id", "source", live=True) if r[0].startswith("a0S1")] == [
         ("a0S1:district:name", "district_field")]
 
 
@@ -360,12 +315,12 @@ def test_pathway_links_wait_for_their_parents(engine):
     write(engine, "events", "sessions", [session("a0S1")])
     write(engine, "pathways", "pathway_sessions", [rec("a0X1", Pathway__c="a0W1", Session__c="a0S1")])
     write(engine, "pathways", "pathway_participants", [rec("a0Y1", Pathway__c="a0W1", Contact__c="003T1")])
-    assert rows(engine, "pathway_event", "salesforce_id") == [("a0X1",)]
+    assert rows(engine, "pathway_event", "salesforce_id", live=True) == [("a0X1",)]
     assert open_issues(engine, "pathways") == [("a0W2", "rejected", "MISSING_REQUIRED_FIELD", "Name"),
                                                ("a0Y1", "orphan", "PARENT_MISSING", "Contact__c")]
     write(engine, "students", "students", [student("003T1", "001S1")])
     assert retry(engine, "pathways", "pathway_participants") == 1
-    assert rows(engine, "pathway_contact", "contact_id") == [(id_of(engine, "contact", "003T1"),)]
+    assert rows(engine, "pathway_contact", "contact_id", live=True) == [(id_of(engine, "contact", "003T1"),)]
 
 
 def test_history_finds_contacts_waits_for_unknown_ones_and_is_updated(engine):
@@ -383,7 +338,7 @@ def test_history_finds_contacts_waits_for_unknown_ones_and_is_updated(engine):
         rec("02s3", RelatedToId="003V2", FromAddress="someone@else.org", Incoming=True),
         rec("02s4", RelatedToId="a0S1", FromAddress="someone@else.org")])
     v1, v2 = id_of(engine, "contact", "003V1"), id_of(engine, "contact", "003V2")
-    assert rows(engine, "history", "salesforce_id", "source_object", "contact_id", "event_id") == [
+    assert rows(engine, "history", "salesforce_id", "source_object", "contact_id", "event_id", live=True) == [
         ("00T1", "Task", v1, id_of(engine, "event", "a0S1")), ("02s1", "EmailMessage", v1, None),
         ("02s2", "EmailMessage", v2, None), ("02s3", "EmailMessage", v2, None)]
     assert open_issues(engine, "history") == [
@@ -394,7 +349,7 @@ def test_history_finds_contacts_waits_for_unknown_ones_and_is_updated(engine):
     assert retry(engine, "history", "tasks") == 1
     write(engine, "history", "tasks", [rec("00T1", 5, WhoId="003V1", Type="Call", Subject="Call again",
                                            Status="Completed")], run="r3")
-    assert rows(engine, "history", "salesforce_id", "summary", "activity_status", "event_id")[:2] == [
+    assert rows(engine, "history", "salesforce_id", "summary", "activity_status", "event_id", live=True)[:2] == [
         ("00T1", "Call again", "Completed", None), ("00T2", "Early", None, None)]
 
 
@@ -405,4 +360,4 @@ def test_a_task_and_an_email_do_not_retire_each_other(engine):
     with engine.begin() as conn:
         gone = writer("history", "tasks", "r2").mark_deleted(conn, ["00T1", "02s1"])
     assert gone == 1
-    assert rows(engine, "history", "salesforce_id") == [("02s1",)]
+    assert rows(engine, "history", "salesforce_id", live=True) == [("02s1",)]

@@ -2,69 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from vmsync.entities import get, ordered
 from vmsync.entities.spec import ISSUE, OneOf, Ref, Reject
-from vmsync.store import tables as t
-from vmsync.store.database import create_schema, open_engine
-from vmsync.sync.writer import PageWriter
 
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = open_engine(f"sqlite:///{tmp_path}/vms.db")
-    create_schema(engine)
-    yield engine
-    engine.dispose()
+from .conftest import id_of, open_issues, rec, rows, writer
 
 
 def mapping(entity: str):
     return get(entity).streams[0].map
 
 
-def writer(entity: str, run: str = "r1", stream: str | None = None) -> PageWriter:
-    """The writer of ``entity``'s stream called ``stream`` (default: the one named like the entity)."""
-    spec = get(entity)
-    return PageWriter(spec, next(s for s in spec.streams if s.name == (stream or entity)), run, T0)
-
-
-def rec(sf_id: str, stamp: int = 0, **fields) -> dict:
-    return {"Id": sf_id, "IsDeleted": False, "SystemModstamp": T0 + timedelta(seconds=stamp)} | fields
-
-
 def write(engine, entity: str, records: list[dict], *, run: str = "r1", stream: str | None = None,
           from_raw: bool = False):
     with engine.begin() as conn:
-        return writer(entity, run, stream).write(conn, records, from_raw=from_raw)
-
-
-def rows(engine, table: str, *cols: str, live: bool = False) -> list[tuple]:
-    tb = t.metadata.tables[table]
-    q = select(*(tb.c[c] for c in cols)).order_by(tb.c.salesforce_id)
-    if live:
-        q = q.where(tb.c.deleted_at.is_(None))
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(q)]
-
-
-def id_of(engine, table: str, salesforce_id: str) -> int:
-    tb = t.metadata.tables[table]
-    with engine.connect() as conn:
-        return conn.execute(select(tb.c.id).where(tb.c.salesforce_id == salesforce_id)).scalar_one()
-
-
-def open_issues(engine) -> list[tuple]:
-    i = t.sync_issue
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(
-            select(i.c.record_id, i.c.kind, i.c.code, i.c.field).where(i.c.resolved_at.is_(None))
-            .order_by(i.c.record_id, i.c.code, i.c.field))]
+        return writer(entity, stream, run).write(conn, records, from_raw=from_raw)
 
 
 def tables_of(out: list[tuple[str, dict]], name: str) -> list[dict]:
@@ -250,7 +205,7 @@ def test_volunteer_who_becomes_a_teacher_keeps_the_contact_row(engine):
     write(engine, "affiliations", [affiliation("a02A", "003C1", "001S1")])
 
     with engine.begin() as conn:  # what the volunteers step does with a contact that left its filter
-        assert writer("volunteers", "r2").retire_leavers(conn, ["003C1"]) == 1
+        assert writer("volunteers", run="r2").retire_leavers(conn, ["003C1"]) == 1
     write(engine, "teachers", [teacher("003C1", 5, FirstName="Ann", LastName="Park", Email="ann@kcps.org")],
           run="r2")
     assert rows(engine, "contact", "id", "type", "deleted_at") == [(contact_id, "teacher", None)]

@@ -2,48 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
-from sqlalchemy import select
-
-from vmsync.entities import get
-from vmsync.store import tables as t
-from vmsync.store.database import create_schema, open_engine
-from vmsync.sync.writer import PageWriter
-
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = open_engine(f"sqlite:///{tmp_path}/vms.db")
-    create_schema(engine)
-    yield engine
-    engine.dispose()
-
-
-def writer(entity: str, stream: str, run: str = "r1", now: datetime = T0) -> PageWriter:
-    spec = get(entity)
-    return PageWriter(spec, next(s for s in spec.streams if s.name == stream), run, now)
-
-
-def rec(sf_id: str, stamp: int = 0, **fields) -> dict:
-    return {"Id": sf_id, "IsDeleted": False, "SystemModstamp": T0 + timedelta(seconds=stamp)} | fields
-
-
-def rows(engine, table: str, *cols: str) -> list[tuple]:
-    tb = t.metadata.tables[table]
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(select(*(tb.c[c] for c in cols)).order_by(tb.c.salesforce_id))]
-
-
-def open_issues(engine) -> list[tuple]:
-    i = t.sync_issue
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(
-            select(i.c.record_id, i.c.kind, i.c.code, i.c.field).where(i.c.resolved_at.is_(None))
-            .order_by(i.c.record_id, i.c.code))]
+from .conftest import T0, open_issues, rec, rows, writer
 
 
 def test_school_waits_for_its_district_then_links(engine):

@@ -1,26 +1,21 @@
-"""Fixtures for the virtual-sessions step: a VMS database (SQLite, or PostgreSQL in a schema of its own)
-synced from the tiny sandbox org, the org's generated Pathful session report, and ``run`` to import a
+"""Fixtures for the virtual-sessions step: the test's VMS database (``db_url``: SQLite, or PostgreSQL in a schema
+of its own) synced from the tiny sandbox org, the org's generated Pathful session report, and ``run`` to import a
 report."""
 
 from __future__ import annotations
 
 import http.server
 import threading
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from vmsync.config import load_settings
-from vmsync.salesforce import connect
 from vmsync.sandbox.generate import prepare
 from vmsync.sandbox.pathful import build_report
 from vmsync.sandbox.tls import ensure_certificates
 from vmsync.store import tables as t
 from vmsync.store.database import create_schema, open_engine
-from vmsync.sync.params import StepParams
-from vmsync.sync.step import run_step
 from vmsync.virtual import step
 from vmsync.virtual.options import VirtualParams
 
@@ -28,47 +23,13 @@ SALESFORCE_STEPS = ("schools", "organizations", "volunteers", "teachers")
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # the clock imports run with: after every held session
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A fresh, empty VMS database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/vms.db"
-        return
-    base = request.getfixturevalue("pg_url")
-    schema = f"vv_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture
 def engine(db_url):
+    """The test's database (``db_url``, SQLite or PostgreSQL), its tables made."""
     engine = open_engine(db_url)
     create_schema(engine)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture
-def settings(clean_sandbox, db_url):
-    c = clean_sandbox.connection
-    return load_settings(environ={
-        "SF_USERNAME": c["username"], "SF_PASSWORD": c["password"], "SF_SECURITY_TOKEN": c["security_token"],
-        "SF_LOGIN_URL": c["login_url"], "SF_CA_BUNDLE": c["ca_bundle"], "VMSYNC_DB_URL": db_url},
-        env_file=None)
-
-
-@pytest.fixture
-def sync(settings):
-    """``sync(entity, run_id)``: one Salesforce step against the sandbox, as a notebook runs it."""
-    client = connect(settings)
-    return lambda entity, run_id, **kw: run_step(entity, StepParams(run_id=run_id, **kw), settings,
-                                                 client=client)
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import http.client
 import sqlite3
+import sys
 from enum import StrEnum
 
-import psycopg
 import requests
 import urllib3.exceptions
 from simple_salesforce.exceptions import (
@@ -102,9 +102,15 @@ def classify(exc: BaseException) -> ErrorClass:
     if isinstance(exc, requests.RequestException | IncompleteResponse | urllib3.exceptions.HTTPError
                   | http.client.HTTPException | ConnectionError):
         return ErrorClass.NETWORK
-    if isinstance(exc, SQLAlchemyError | sqlite3.Error | psycopg.Error):
+    if isinstance(exc, SQLAlchemyError | sqlite3.Error) or _is_psycopg_error(exc):
         return ErrorClass.DATABASE
     return ErrorClass.UNKNOWN
+
+
+def _is_psycopg_error(exc: BaseException) -> bool:
+    """A psycopg error, asked without importing psycopg: a process that never loaded it has none to raise."""
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.Error)
 
 
 def _classify_salesforce(exc: SalesforceError) -> ErrorClass:

@@ -1,21 +1,22 @@
 """What an entity notebook calls: run the step, show what it did, record its figures for the summary.
 
 Credentials are read here, inside the kernel, from the environment; they are never notebook parameters and
-never shown. The figures are glued with scrapbook under one fixed name, ``vmsync_step``, so the summary (or
-anyone) can read every step of a run back from the executed notebooks.
+never shown. The figures are glued in scrapbook's format under one fixed name, ``vmsync_step``, so the summary
+(or anyone, with scrapbook) can read every step of a run back from the executed notebooks. Nothing here
+imports pandas: a kernel starts in a fraction of the time, and the tables are ``display.Table``s.
 """
 
 from __future__ import annotations
 
 import html
 
-import pandas as pd
 from IPython.display import HTML, Markdown, display
 from sqlalchemy import select
 
 from .config import load_settings
+from .display import Table
 from .entities import get as get_entity
-from .report.scraps import SCRAP
+from .report.scraps import SCRAP, glue
 from .store import tables as t
 from .store.database import open_engine
 from .sync.params import StepParams, manual_run_id
@@ -39,9 +40,7 @@ def sync(entity: str, *, run_id: str | None = None, db_url: str | None = None, *
 
 
 def record(result: StepResult) -> None:
-    import scrapbook as sb
-
-    sb.glue(SCRAP, result.figures())
+    glue(SCRAP, result.figures())
 
 
 def describe(entity: str) -> None:
@@ -55,7 +54,7 @@ def describe(entity: str) -> None:
     display(Markdown("\n".join(lines)))
 
 
-def show(result: StepResult) -> pd.DataFrame:
+def show(result: StepResult) -> Table:
     """The step's figures as a one-line-per-stream table, with a sentence on the outcome."""
     f = result.figures()
     verdict = "succeeded" if result.status == "succeeded" else f"**{result.status}** ({result.error_class})"
@@ -67,10 +66,10 @@ def show(result: StepResult) -> pd.DataFrame:
     ))
     columns = ["stream", "full", "extracted", "new", "updated", "unchanged", "deleted", "rejected", "orphaned",
                "healed", "watermark_before", "watermark_after"]
-    return pd.DataFrame(f["streams"], columns=columns).set_index("stream")
+    return Table(columns, [[s[c] for c in columns] for s in f["streams"]])
 
 
-def problems(result: StepResult, db_url: str | None = None, limit: int = 10) -> pd.DataFrame:
+def problems(result: StepResult, db_url: str | None = None, limit: int = 10) -> Table:
     """A sample of this entity's open issues (rejected records, orphans, warnings) with their reasons."""
     engine = open_engine(db_url or load_settings(need_salesforce=False).db_url.reveal())
     i = t.sync_issue
@@ -78,10 +77,9 @@ def problems(result: StepResult, db_url: str | None = None, limit: int = 10) -> 
          .where(i.c.entity == result.entity, i.c.resolved_at.is_(None))
          .order_by(i.c.last_seen_at.desc(), i.c.id).limit(limit))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(q).all(), columns=["record_id", "kind", "code", "field", "message",
-                                                              "attempts"])
+        table = Table(["record_id", "kind", "code", "field", "message", "attempts"], conn.execute(q).all())
     engine.dispose()
-    return frame
+    return table
 
 
 BAR_COLOURS = {"new": "#2b8a3e", "updated": "#1971c2", "unchanged": "#adb5bd", "deleted": "#868e96",

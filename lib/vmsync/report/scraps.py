@@ -1,13 +1,15 @@
-"""The figures a step recorded in its executed notebook: scrapbook first, our own reader when it cannot.
+"""The figures a step records in its executed notebook: glued in scrapbook's format, read back by the summary.
 
-Entity notebooks glue their figures with scrapbook (``vmsync.notebook.SCRAP``). scrapbook has had no release
-since 2022, so ``read_scrap`` reads the same outputs with nbformat alone: a scrap is a display output whose
-media type is ``application/scrapbook.scrap.<encoder>+json`` holding ``{"name", "data", "encoder"}``. Old run
-folders stay readable whatever becomes of scrapbook.
+Entity notebooks record their figures as a scrapbook scrap: a display output whose media type is
+``application/scrapbook.scrap.json+json`` holding ``{"name", "data", "encoder", "version"}``. ``glue`` writes
+it as ``scrapbook.glue`` does, without importing scrapbook (and pandas and papermill with it) in every
+kernel; ``read_figures`` reads it with scrapbook first and with nbformat alone when it cannot (scrapbook has
+had no release since 2022), so old run folders stay readable whatever becomes of scrapbook.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -18,6 +20,15 @@ log = logging.getLogger("vmsync.report")
 SCRAP = "vmsync_step"  # the name entity notebooks glue their figures under
 SCRAP_MEDIA_PREFIX = "application/scrapbook.scrap."
 _MISSING = object()
+
+
+def glue(name: str, data) -> None:
+    """Record ``data`` (JSON-ready) in the running notebook under ``name``, as ``scrapbook.glue`` would."""
+    from IPython.display import display
+
+    payload = {"name": name, "data": json.loads(json.dumps(data)), "encoder": "json", "version": 1}
+    display({f"{SCRAP_MEDIA_PREFIX}json+json": payload},
+            metadata={"scrapbook": {"name": name, "data": True, "display": False}}, raw=True)
 
 
 def read_scrap(path: Path, name: str):

@@ -6,10 +6,10 @@ defaults, and the figures are recorded under the same scrapbook name as every ot
 
 from __future__ import annotations
 
-import pandas as pd
 from IPython.display import Markdown, display
 
 from .. import notebook as nb
+from ..display import Table
 from ..sync.params import manual_run_id
 from .about import DEPENDS_ON, DESCRIPTION, TITLE
 from .options import DEFAULT_PARTNER, DEFAULT_TIMEZONE, VirtualParams, environment
@@ -50,7 +50,7 @@ def sync(*, source: str | None = None, mode: str = "incremental", cutoff=None, u
             nb.record(result)
 
 
-def show(result: VirtualResult) -> pd.DataFrame | None:
+def show(result: VirtualResult) -> Table | None:
     """The step's figures (as ``notebook.show``), or why it was skipped."""
     if result.status == "skipped":
         display(Markdown(f"Step **{result.entity}** skipped: {result.skip_reason}."))
@@ -59,8 +59,8 @@ def show(result: VirtualResult) -> pd.DataFrame | None:
     return nb.show(result)
 
 
-def held(result: VirtualResult) -> pd.DataFrame:
+def held(result: VirtualResult) -> Table:
     """What the session report held and what became of its rows, and the model tables the step changed."""
     rows = [(HELD[k], result.report[k]) for k in HELD if k in result.report]
     rows += [(f"rows changed in {name}", n) for name, n in result.tables_changed.items()]
-    return pd.DataFrame(rows, columns=["", "count"]).set_index("")
+    return Table(["", "count"], rows)

@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import cache
 from pathlib import Path
 
 PARENT_POLL = 0.5
@@ -32,23 +33,27 @@ def _without_scraps(nb):
     return nb
 
 
+@cache
+def _exporter(hide_code: bool):
+    """One HTML exporter per kind, kept: a new one compiles its Jinja templates again, half of a rendering."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", exclude_input=hide_code, exclude_input_prompt=hide_code,
+                        exclude_output_prompt=hide_code)
+
+
 def notebook_html(notebook: Path, target: Path, *, hide_code: bool = False) -> None:
     """Render ``notebook`` to ``target`` with nbconvert's HTML exporter."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", exclude_input=hide_code, exclude_input_prompt=hide_code,
-                            exclude_output_prompt=hide_code)
-    body, _ = exporter.from_notebook_node(_without_scraps(nbformat.read(str(notebook), as_version=4)))
+    body, _ = _exporter(hide_code).from_notebook_node(_without_scraps(nbformat.read(str(notebook), as_version=4)))
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, target)
 
 
 def _warm_up() -> None:
-    from nbconvert import HTMLExporter
-
-    HTMLExporter(template_name="lab")
+    _exporter(False)
 
 
 def _exit_with(parent: int) -> None:

@@ -106,7 +106,10 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
 def _names(text: str) -> list[str]:
     from .runner.plan import parse_names
 
-    return parse_names(text)
+    names = parse_names(text)
+    if not names:
+        raise argparse.ArgumentTypeError(f"names no entity: {text!r}; give one or more, comma-separated")
+    return names
 
 
 def _positive_int(text: str) -> int:

@@ -155,6 +155,8 @@ OPTIONS = [  # (arguments, what the message must name)
     (["--only", "nope"], "unknown entity nope"),
     (["--only", f"schools,{INJECTION}"], "unknown entit"),
     (["--exclude", INJECTION], "unknown entit"),
+    (["--only", ""], "--only"),
+    (["--exclude", " , "], "--exclude"),
     (["--only", "schools", "--exclude", "schools"], "leave no entity"),
     (["--parallel", "0"], "--parallel"),
     (["--parallel", "-3"], "--parallel"),

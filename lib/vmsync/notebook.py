@@ -25,7 +25,7 @@ from .sync.step import StepResult, run_step
 
 def sync(entity: str, *, run_id: str | None = None, db_url: str | None = None, **params) -> StepResult:
     """Run ``entity``'s step with the notebook's parameters and record its figures, also when it fails."""
-    step_params = StepParams(run_id=run_id or manual_run_id(), db_url=db_url, **params)
+    step_params = StepParams(run_id=manual_run_id() if run_id is None else run_id, db_url=db_url, **params)
     settings = load_settings()
     result = None
     try:

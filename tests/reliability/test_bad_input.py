@@ -193,7 +193,7 @@ def test_a_bad_option_of_vmsync_run_is_refused_before_anything_is_asked_or_writt
 # --- notebook parameters -----------------------------------------------------------------------------------
 
 PARAMETERS = [  # (parameter, value)
-    ("run_id", 123), ("run_id", "x" * 41), ("run_id", INJECTION), ("run_id", "../../etc/passwd"),
+    ("run_id", 123), ("run_id", ""), ("run_id", "x" * 41), ("run_id", INJECTION), ("run_id", "../../etc/passwd"),
     ("run_id", "two words"), ("mode", "fast"), ("mode", ""), ("mode", 1), ("mode", f"full{INJECTION}"),
     ("db_url", "mysql://vms@localhost/vms"), ("db_url", "not a url"), ("db_url", INJECTION),
     ("lookback_minutes", -1), ("lookback_minutes", "10"), ("lookback_minutes", True),

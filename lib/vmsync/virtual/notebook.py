@@ -33,8 +33,8 @@ def sync(*, source: str | None = None, mode: str = "incremental", cutoff=None, u
     """Import the reports and record the step's figures, also when it fails or has nothing to import."""
     env = environment()
     params = VirtualParams(
-        run_id=run_id or manual_run_id(), source=source or env.get("source"), mode=mode, cutoff=cutoff,
-        user_report=user_report or env.get("user_report"),
+        run_id=manual_run_id() if run_id is None else run_id, source=source or env.get("source"), mode=mode,
+        cutoff=cutoff, user_report=user_report or env.get("user_report"),
         school_levels=school_levels or env.get("school_levels"), partner=partner,
         timezone=timezone or env.get("timezone", DEFAULT_TIMEZONE), ca_bundle=env.get("ca_bundle"),
         db_url=db_url, dry_run=dry_run)

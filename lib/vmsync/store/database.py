@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+import hashlib
+
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from ..config import ConfigError, _check_db_url
+from .upsert import upsert
 
 
 def check_url(url: str) -> str:
@@ -52,11 +55,19 @@ def create_schema(engine: Engine) -> None:
     """Create every vmsync table that does not exist, and add the nullable columns an older one lacks.
 
     New columns appear when an entity starts selecting another field of an object whose raw mirror already
-    exists; adding them is the only migration vmsync does by itself.
+    exists; adding them is the only migration vmsync does by itself. Every step calls this: when every table
+    is there and the database records this very schema (its fingerprint in ``sync_meta``), that is all it does
+    (one or two queries instead of inspecting every table, a third of a second a step on PostgreSQL).
     """
-    from .tables import metadata
+    from .tables import metadata, sync_meta
 
     register_raw_tables()
+    fingerprint = schema_fingerprint()
+    existing = inspect(engine)
+    if set(metadata.tables) <= set(existing.get_table_names()):
+        with engine.connect() as conn:
+            if conn.execute(select(sync_meta.c.value).where(sync_meta.c.key == "schema")).scalar() == fingerprint:
+                return
     metadata.create_all(engine)
     existing = inspect(engine)
     with engine.begin() as conn:
@@ -66,3 +77,13 @@ def create_schema(engine: Engine) -> None:
                 if column.name not in have and column.nullable:
                     kind = column.type.compile(dialect=engine.dialect)
                     conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+        upsert(conn, sync_meta, [{"key": "schema", "value": fingerprint}], key=("key",), keep=())
+
+
+def schema_fingerprint() -> str:
+    """A digest of every table and column vmsync defines: equal exactly when the schema is."""
+    from .tables import metadata
+
+    described = [(table.name, [(c.name, repr(c.type), c.nullable) for c in table.columns])
+                 for table in metadata.sorted_tables]
+    return hashlib.sha256(repr(described).encode()).hexdigest()

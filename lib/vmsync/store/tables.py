@@ -152,7 +152,8 @@ sync_issue = Table(
 
 sync_meta = Table(
     "sync_meta", metadata,
-    Column("key", String(60), primary_key=True, comment="the fact's name (org_id, lock, ...)"),
+    Column("key", String(60), primary_key=True,
+           comment="the fact's name (org_id, lock, schema: the fingerprint of the schema made)"),
     Column("value", Text, nullable=False, comment='its value'),
     comment='Facts about the database, such as the org it is synced from and the run lock.',
 )

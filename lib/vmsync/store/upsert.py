@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from operator import itemgetter
 
 from sqlalchemy import Connection, Table, bindparam, or_
 from sqlalchemy.dialects import postgresql, sqlite
 
 BATCH = 2000
+_NOTHING = object()
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
@@ -37,15 +39,42 @@ def upsert(
         return 0
     sql, named, params = _statement(conn.dialect, table, tuple(rows[0]), tuple(key), frozenset(keep),
                                     frozenset(ignore_in_compare), update)
+    names = [n for n, _ in params]
     written = 0
     for start in range(0, len(rows), BATCH):
-        batch = rows[start:start + BATCH]
+        values = _bound(rows[start:start + BATCH], params)
         if named:  # psycopg
-            values = [{n: p(r[n]) if p else r[n] for n, p in params} for r in batch]
-        else:  # sqlite3: positional
-            values = [tuple(p(r[n]) if p else r[n] for n, p in params) for r in batch]
+            values = [dict(zip(names, v, strict=True)) for v in values]
         written += max(conn.exec_driver_sql(sql, values).rowcount, 0)
     return written
+
+
+def _bound(rows: Sequence[dict], params: tuple) -> list[tuple]:
+    """Each row's values in the statement's order, through their columns' bind processors.
+
+    A value that is the very object the row before had in that column (the run id and timestamps every row
+    shares, None, True) is not processed again: a processor gives the same value for the same object.
+    """
+    if len(params) == 1:  # itemgetter of one name gives the value, not a tuple of it
+        return [(p(r[n]) if p else r[n],) for r in rows for n, p in params]
+    get = itemgetter(*(n for n, _ in params))
+    processed = [(i, p) for i, (_, p) in enumerate(params) if p]
+    if not processed:
+        return [get(r) for r in rows]
+    last_in: list = [_NOTHING] * len(processed)
+    last_out: list = [None] * len(processed)
+    out = []
+    for row in rows:
+        values = list(get(row))
+        for k, (i, process) in enumerate(processed):
+            value = values[i]
+            if value is last_in[k]:
+                values[i] = last_out[k]
+            else:
+                last_in[k] = value
+                values[i] = last_out[k] = process(value)
+        out.append(tuple(values))
+    return out
 
 
 @lru_cache(maxsize=512)

@@ -13,8 +13,7 @@ import os
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Table, column, select, text
-from sqlalchemy import table as sql_table
+from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, select, text
 
 from ..config import ConfigError, Settings
 from ..entities import get as get_entity
@@ -24,6 +23,7 @@ from ..store import runs
 from ..store import tables as t
 from ..store.chunks import chunks
 from ..store.database import create_schema, open_engine
+from ..store.upsert import upsert
 from . import issues
 from .params import StepParams
 from .prefetch import prefetched
@@ -200,7 +200,7 @@ def _from_db(row: dict) -> dict:
 class _SeenIds:
     """The Ids a full extract returned, kept in a temporary table (not in memory) for the Id comparison."""
 
-    table = sql_table("vmsync_seen", column("id"))
+    table = Table("vmsync_seen", MetaData(), Column("id", String(18), primary_key=True))
 
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -209,9 +209,7 @@ class _SeenIds:
         conn.commit()
 
     def add(self, ids: list[str]) -> None:
-        if ids:
-            self.conn.execute(text("INSERT INTO vmsync_seen (id) VALUES (:id) ON CONFLICT DO NOTHING"),
-                              [{"id": i} for i in ids])
+        upsert(self.conn, self.table, [{"id": i} for i in ids], key=("id",), keep=(), update=False)
 
     def missing(self, stream: Stream) -> list[str]:
         """Live rows of the stream's main table that the extract did not return: deleted for good."""

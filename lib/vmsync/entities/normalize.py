@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from .spec import Reject
@@ -172,6 +173,26 @@ def skill_name(value: str) -> str:
     """One spelling per skill: white space collapsed, first letter capitalised, the rest as written."""
     s = _SPACE_RE.sub(" ", value.strip())
     return s[:1].upper() + s[1:]
+
+
+# The type a raw field's value has when it already fits its column (as the extractor hands values over):
+# ``coerce`` would give such a value back unchanged (date-times, converted to UTC, are not among them).
+_FITS = {"text": str, "bool": bool, "number": float, "date": date}
+
+
+def coercer(fields: dict[str, str]) -> Callable[[dict], dict]:
+    """``coerce`` of every field of ``fields`` (name: kind) of a record, into a new record of those fields;
+    values that already fit their column are taken as they are."""
+    plan = [(name, kind, _FITS.get(kind)) for name, kind in fields.items()]
+
+    def typed(record: dict) -> dict:
+        out = {}
+        for name, kind, fits in plan:
+            value = record.get(name)
+            out[name] = value if value is None or type(value) is fits else coerce(kind, value, name)
+        return out
+
+    return typed
 
 
 def coerce(kind: str, value: object, field: str) -> object:

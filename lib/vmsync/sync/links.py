@@ -18,6 +18,9 @@ from ..store.chunks import chunks
 
 LINK_TYPES = (Ref, FirstOf, OneOf)
 
+Link = tuple[str, Ref | FirstOf | OneOf, tuple[Ref, ...]]
+"""A link in a row: (column, link value, the ``Ref``s inside it)."""
+
 
 def refs_of(value: object) -> tuple[Ref, ...]:
     """The ``Ref``s inside a link value (none for a plain value)."""
@@ -28,6 +31,11 @@ def refs_of(value: object) -> tuple[Ref, ...]:
     if isinstance(value, OneOf):
         return tuple(value.columns.values())
     return ()
+
+
+def links_in(row: dict) -> list[Link]:
+    """The links ``row`` asks for, found once so that checking and resolving them need not scan it again."""
+    return [(col, value, refs_of(value)) for col, value in row.items() if isinstance(value, LINK_TYPES)]
 
 
 @dataclass(frozen=True)
@@ -68,11 +76,13 @@ class Lookup:
     def find(self, ref: Ref) -> Found | None:
         return self.known[(ref.table, ref.by, ref.take)].get(ref.key)
 
-    def forget_misses(self) -> None:
-        """Forget the parents not found: rows written since may hold them now."""
-        for known in self.known.values():
-            for key in [k for k, v in known.items() if v is None]:
-                del known[key]
+    def forget_misses(self, tables: Iterable[str]) -> None:
+        """Forget the parents not found in ``tables``: rows written there since may hold them now."""
+        tables = set(tables)
+        for (table, _, _), known in self.known.items():
+            if table in tables:
+                for key in [k for k, v in known.items() if v is None]:
+                    del known[key]
 
 
 def state(value: Ref | FirstOf | OneOf, lookup: Lookup, produced: set[tuple[str, str]]) -> str:

@@ -7,19 +7,21 @@ record that cannot be mapped or whose parent is missing is held back alone while
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from operator import itemgetter
 
 from sqlalchemy import Connection, select, update
 
-from ..entities.normalize import coerce
+from ..entities.normalize import coercer
 from ..entities.spec import ISSUE, Entity, Reject, Stream, Table
 from ..store import tables as t
 from ..store.chunks import chunks
 from ..store.upsert import upsert
 from . import issues
-from .links import LINK_TYPES, Lookup, assign, clear, refs_of, state
+from .links import Link, Lookup, assign, clear, links_in, state
 
 
 @dataclass
@@ -54,6 +56,7 @@ class PageWriter:
         self.run_id = run_id
         self.now = now
         self.raw = t.raw_table(stream.object, stream.fields)
+        self._coerce = coercer(stream.fields)
         self.record_tables = [tb for tb in stream.tables if tb.kind == "record"]
         self.changed: Counter = Counter()  # model rows inserted, changed or retired, per table, over all pages
 
@@ -74,7 +77,7 @@ class PageWriter:
         stamps = [r["SystemModstamp"] for r in records if r.get("SystemModstamp")]
         counts.max_modstamp = max(stamps) if stamps else None
 
-        mapped: dict[str, list[tuple[str, dict]]] = {}
+        mapped: dict[str, list[tuple[str, dict, list[Link]]]] = {}  # per record: (table, row, its links)
         for record in live:
             try:
                 rows = self.stream.map(record)
@@ -89,7 +92,7 @@ class PageWriter:
                 counts.rejected += 1
                 self._sample(counts, record, "MAPPING_ERROR", "", message)
                 continue
-            mapped[record["Id"]] = [(tb, row) for tb, row in rows if tb != ISSUE]
+            mapped[record["Id"]] = [(tb, row, links_in(row)) for tb, row in rows if tb != ISSUE]
             for tb, row in rows:
                 if tb == ISSUE:
                     found.append(issues.Found(record["Id"], "warning", row["code"], row.get("field", ""),
@@ -116,7 +119,7 @@ class PageWriter:
         kept = []
         for record in records:
             try:
-                kept.append({name: coerce(kind, record.get(name), name) for name, kind in self.stream.fields.items()})
+                kept.append(self._coerce(record))
             except Reject as exc:
                 found.append(issues.Found(str(record.get("Id")), "rejected", exc.code, exc.field, exc.message))
                 counts.rejected += 1
@@ -142,26 +145,31 @@ class PageWriter:
 
     def _write_raw(self, conn: Connection, records: list[dict]) -> None:
         rows = [r | {"run_id": self.run_id, "synced_at": self.now} for r in records]
-        upsert(conn, self.raw, _unique(rows, "Id"), key=("Id",), keep=())
+        upsert(conn, self.raw, _unique(rows, itemgetter("Id")), key=("Id",), keep=())
 
     # --- parents -----------------------------------------------------------------------------------------
 
     def _link_external(self, conn: Connection, mapped: dict, found: list, lookup: Lookup) -> int:
-        """Check every link to a row this page does not write; hold back records whose parent is missing."""
-        produced = {(tb, row["salesforce_id"]) for rows in mapped.values() for tb, row in rows}
-        lookup.load(ref for rows in mapped.values() for _, row in rows for v in row.values() for ref in refs_of(v)
+        """Check every link to a row this page does not write; hold back records whose parent is missing.
+
+        A link written as NULL here (an optional parent that is not there) leaves the row's list of links."""
+        produced = {(tb, row["salesforce_id"]) for rows in mapped.values() for tb, row, _ in rows}
+        lookup.load(ref for rows in mapped.values() for _, _, links in rows for _, _, refs in links for ref in refs
                     if not (ref.by == "salesforce_id" and ref.take == "id" and (ref.table, ref.key) in produced))
         held = 0
         for record_id in list(mapped):
             missing_required = orphaned = False
-            for _, row in mapped[record_id]:
-                for col, value in list(row.items()):
-                    if not isinstance(value, LINK_TYPES):
-                        continue
+            for _, row, links in mapped[record_id]:
+                if not links:
+                    continue
+                pending = []
+                for link in links:
+                    col, value, refs = link
                     status = state(value, lookup, produced)
                     if status == "ok":
+                        pending.append(link)
                         continue
-                    first = refs_of(value)[0]
+                    first = refs[0]
                     where = value.field or col
                     code = "PARENT_DELETED" if status == "deleted" else (
                         "PARENT_MISSING" if value.required else "LINK_PENDING")
@@ -173,33 +181,40 @@ class PageWriter:
                     orphaned = True
                     if value.required:
                         missing_required = True
+                        pending.append(link)
                     else:
                         clear(row, col, value)
+                links[:] = pending
             if missing_required:
                 del mapped[record_id]
             held += orphaned
         return held
 
-    def _resolve_links(self, lookup: Lookup, rows: list[dict]) -> None:
-        """Turn the links left in ``rows`` into parent ids, now that the parents this page writes exist."""
-        lookup.forget_misses()
-        lookup.load(ref for row in rows for v in row.values() for ref in refs_of(v))
-        for row in rows:
-            for col, value in list(row.items()):
-                if isinstance(value, LINK_TYPES):
-                    assign(row, col, value, lookup)
+    def _resolve_links(self, lookup: Lookup, rows: list[tuple[dict, list[Link]]], written: set[str]) -> None:
+        """Turn the links left in ``rows`` (row, its links) into parent ids, now that the parents this page
+        writes exist; ``written``: the tables written since ``lookup`` last looked (its misses there are
+        looked for again)."""
+        lookup.forget_misses(written)
+        written.clear()
+        lookup.load(ref for _, links in rows for _, _, refs in links for ref in refs)
+        for row, links in rows:
+            for col, value, _ in links:
+                assign(row, col, value, lookup)
 
     # --- model tables ------------------------------------------------------------------------------------
 
-    def _write_model(self, conn: Connection, mapped: dict[str, list[tuple[str, dict]]], lookup: Lookup) -> None:
-        by_table: dict[str, list[dict]] = defaultdict(list)
+    def _write_model(self, conn: Connection, mapped: dict[str, list[tuple[str, dict, list[Link]]]],
+                     lookup: Lookup) -> None:
+        by_table: dict[str, list[tuple[dict, list[Link]]]] = defaultdict(list)
         for rows in mapped.values():
-            for tb, row in rows:
-                by_table[tb].append(row)
+            for tb, row, links in rows:
+                by_table[tb].append((row, links))
+        fresh: set[str] = set()  # tables written since the lookup last looked
         written: dict[str, list[str]] = {}
         for spec in self.stream.tables:
-            rows = _unique(by_table.get(spec.name, []), "salesforce_id")
-            self._resolve_links(lookup, rows)
+            linked = _unique(by_table.get(spec.name, []), lambda pair: pair[0]["salesforce_id"])
+            self._resolve_links(lookup, linked, fresh)
+            rows = [row for row, _ in linked]
             table = t.metadata.tables[spec.name]
             stamp = {"created_at": self.now, "updated_at": self.now, "run_id": self.run_id}
             if spec.kind == "lookup":
@@ -207,6 +222,7 @@ class PageWriter:
             else:
                 self.changed[spec.name] += upsert(conn, table, [r | stamp | {"deleted_at": None} for r in rows])
             written[spec.name] = [r["salesforce_id"] for r in rows]
+            fresh.add(spec.name)
         record_ids = list(mapped)
         for spec in self.stream.tables:
             if spec.kind == "owned":
@@ -349,11 +365,11 @@ def children_of(table_name: str) -> tuple:
                  if any(fk.column.table.name == table_name for fk in column.foreign_keys))
 
 
-def _unique(rows: list[dict], key: str) -> list[dict]:
-    """The rows with distinct ``key``s, the first of each kept."""
-    seen: dict[str, dict] = {}
-    for row in rows:
-        seen.setdefault(row[key], row)
+def _unique(items: list, key: Callable) -> list:
+    """The items with distinct ``key(item)``s, the first of each kept."""
+    seen: dict = {}
+    for item in items:
+        seen.setdefault(key(item), item)
     return list(seen.values())
 
 

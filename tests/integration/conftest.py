@@ -1,13 +1,76 @@
-"""Helpers for the end-to-end tests (steps run against the sandbox org into ``db_url``): what the database holds,
-and how Salesforce's values should have landed."""
+"""End-to-end fixtures and helpers: steps run against the sandbox org into ``db_url``, or the org synced twice
+into one database shared by the tests that only read it (``synced_twice``); what the database holds, and how
+Salesforce's values should have landed."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
+from dataclasses import dataclass
 
+import pytest
 from sqlalchemy import select
 
+from vmsync.config import load_settings
+from vmsync.entities import ordered
+from vmsync.salesforce import connect
 from vmsync.store import tables as t
+from vmsync.store.database import open_engine
+from vmsync.sync.params import StepParams
+from vmsync.sync.step import StepResult, run_step
+
+from ..conftest import environ, postgres_schema
+
+SYNCED = ("schools", "organizations", "volunteers", "classes", "teachers", "students", "affiliations", "events",
+          "student_participation", "pathways", "history")
+MODEL_TABLES = tuple(name for name, table in t.metadata.tables.items() if "salesforce_id" in table.c)
+
+
+@dataclass
+class Synced:
+    """The org synced twice into one database: ``first`` into the empty database, ``second`` with nothing changed
+    in the org, and every model table's rows after each (``before`` and ``after`` the second)."""
+
+    db_url: str
+    first: dict[str, StepResult]
+    second: dict[str, StepResult]
+    before: dict[str, set]
+    after: dict[str, set]
+
+    def changed(self, tables: tuple[str, ...]) -> list[str]:
+        """Those of ``tables`` whose rows the second sync changed."""
+        return [name for name in tables if self.after[name] != self.before[name]]
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def synced_twice(request, sandbox, tmp_path_factory) -> Synced:
+    """The org in its generated state synced twice, every entity in ``SYNCED`` in dependency order, the way a
+    notebook runs each step, into a fresh SQLite file or PostgreSQL schema. Made once per session (the full and
+    the no-change syncs are the same whichever entities a test checks); tests only read it."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            db_url = f"sqlite:///{tmp_path_factory.mktemp('synced-twice') / 'vms.db'}"
+        else:
+            db_url = stack.enter_context(postgres_schema(request.getfixturevalue("pg_url")))
+        sandbox.control.reset()
+        settings = load_settings(environ=environ(sandbox, db_url), env_file=None)
+        client = connect(settings)
+        engine = open_engine(db_url)
+        stack.callback(engine.dispose)
+
+        def sync_all(run_id: str) -> dict[str, StepResult]:
+            return {e.name: run_step(e.name, StepParams(run_id=run_id), settings, client=client)
+                    for e in ordered(list(SYNCED))}
+
+        first = sync_all("e2e-1")
+        before = snapshot(engine, MODEL_TABLES)
+        second = sync_all("e2e-2")
+        yield Synced(db_url, first, second, before, snapshot(engine, MODEL_TABLES))
+
+
+def connect_to(sandbox, db_url: str):
+    """A client of ``sandbox``, with the settings of a sync into ``db_url``."""
+    return connect(load_settings(environ=environ(sandbox, db_url), env_file=None))
 
 
 def open_issues(conn, entity: str) -> dict[str, dict[tuple[str, str], tuple[str, str]]]:

@@ -21,7 +21,7 @@ from vmsync.store import tables as t
 from vmsync.store.database import open_engine
 from vmsync.sync.step import build_soql
 
-from .conftest import clean, open_issues, snapshot
+from .conftest import clean, connect_to, open_issues
 
 NEEDED = ("organizations", "schools", "classes", "teachers", "volunteers", "students", "events",
           "student_participation", "pathways", "history")
@@ -149,27 +149,26 @@ def check_every_record_landed(engine, client) -> dict[str, int]:
     return counts
 
 
-def test_activity_sync_end_to_end(db_url, sync, client):
-    first = sync_all(sync, "e2e-1")
-    assert all(r.status == "succeeded" for r in first.values())
-    engine = open_engine(db_url)
+def test_activity_sync_end_to_end(synced_twice, clean_sandbox):
+    """The first sync (into an empty database) lands every record; the second, with nothing changed, changes
+    nothing. Both syncs are ``synced_twice``'s, which every entity of ``NEEDED`` is part of."""
+    assert all(synced_twice.first[name].status == "succeeded" for name in NEEDED)
+    engine = open_engine(synced_twice.db_url)
     try:
-        live = check_every_record_landed(engine, client)
+        live = check_every_record_landed(engine, connect_to(clean_sandbox, synced_twice.db_url))
         assert all(n > 0 for n in live.values()), live
         with engine.connect() as conn:
             sources = {s for (s,) in conn.execute(select(t.metadata.tables["event_district"].c.source))}
             issues = {code for e in CHECKED for by_code in open_issues(conn, e).values() for code, _ in by_code}
         assert {"district_field", "school"} <= sources
         assert {"PARENT_MISSING", "NOT_A_CONTACT"} <= issues    # the org's ghost contacts and Leads
-        before = snapshot(engine, MODEL_TABLES)
-
-        second = sync_all(sync, "e2e-2")
-        changed = {name: (r.counts.new, r.counts.updated, r.counts.deleted, r.counts.rejected, r.counts.healed)
-                   for name, r in second.items() if name in CHECKED}
-        assert changed == {name: (0, 0, 0, 0, 0) for name in CHECKED}
-        assert snapshot(engine, MODEL_TABLES) == before
     finally:
         engine.dispose()
+
+    changed = {name: (r.counts.new, r.counts.updated, r.counts.deleted, r.counts.rejected, r.counts.healed)
+               for name, r in synced_twice.second.items() if name in CHECKED}
+    assert changed == {name: (0, 0, 0, 0, 0) for name in CHECKED}
+    assert synced_twice.changed(MODEL_TABLES) == []
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -20,7 +20,7 @@ from vmsync.store import tables as t
 from vmsync.store.database import open_engine
 from vmsync.sync.step import build_soql
 
-from .conftest import clean, open_issues, snapshot
+from .conftest import clean, connect_to, open_issues
 
 STEPS = ("schools", "organizations", "volunteers", "classes", "teachers", "students", "affiliations")
 CHECKED = ("classes", "teachers", "students", "affiliations")
@@ -166,22 +166,21 @@ def check_every_record_landed(engine, client) -> dict[str, int]:
     return counts
 
 
-def test_people_sync_end_to_end(db_url, sync, client):
-    engine = open_engine(db_url)
+def test_people_sync_end_to_end(synced_twice, clean_sandbox):
+    """The first sync (into an empty database) lands every record; the second, with nothing changed, changes
+    nothing. Both syncs are ``synced_twice``'s, which every entity of ``STEPS`` is part of."""
+    assert all(synced_twice.first[name].status == "succeeded" for name in STEPS)
+    engine = open_engine(synced_twice.db_url)
     try:
-        first = sync_all(sync, "e2e-1")
-        assert all(r.status == "succeeded" for r in first.values())
-        live = check_every_record_landed(engine, client)
+        live = check_every_record_landed(engine, connect_to(clean_sandbox, synced_twice.db_url))
         assert all(live[e] > 0 for e in CHECKED), live
-        before = snapshot(engine, MODEL_TABLES)
-
-        second = sync_all(sync, "e2e-2")
-        changed = {name: (r.counts.new, r.counts.updated, r.counts.deleted, r.counts.rejected, r.counts.healed)
-                   for name, r in second.items()}
-        assert changed == {name: (0, 0, 0, 0, 0) for name in STEPS}
-        assert snapshot(engine, MODEL_TABLES) == before
     finally:
         engine.dispose()
+
+    changed = {name: (r.counts.new, r.counts.updated, r.counts.deleted, r.counts.rejected, r.counts.healed)
+               for name, r in synced_twice.second.items() if name in STEPS}
+    assert changed == {name: (0, 0, 0, 0, 0) for name in STEPS}
+    assert synced_twice.changed(MODEL_TABLES) == []
 
 
 # --- changes made in the org ----------------------------------------------------------------------------------

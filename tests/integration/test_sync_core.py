@@ -20,6 +20,10 @@ from vmsync.store import tables as t
 from vmsync.store.database import open_engine
 
 CORE = ("schools", "organizations", "volunteers")
+SMALLEST_PAGE = 200  # the smallest batchSize Salesforce takes
+SHARED_STAMP = 2 * SMALLEST_PAGE + 50  # records given one SystemModstamp: two page boundaries fall among them
+CORE_TABLES = ("district", "school", "organization", "contact", "volunteer", "email", "phone", "address", "skill",
+               "volunteer_skill")
 
 
 def sync_all(sync, run_id: str, **params) -> dict:
@@ -55,21 +59,10 @@ def org_ids(sf, entity: str, stream: str) -> set[str]:
     return {r["Id"] for r in sf.query_all_iter(f"SELECT Id FROM {spec.object} WHERE {spec.where}")}
 
 
-def model_dump(db_url: str) -> dict[str, list[tuple]]:
-    engine = open_engine(db_url)
-    dump = {}
-    with engine.connect() as conn:
-        for name in ("district", "school", "organization", "contact", "volunteer", "email", "phone", "address",
-                     "skill", "volunteer_skill"):
-            tb = t.metadata.tables[name]
-            dump[name] = [tuple(r) for r in conn.execute(sa.select(tb).order_by(tb.c.salesforce_id))]
-    engine.dispose()
-    return dump
-
-
-def test_full_sync_matches_the_org(clean_sandbox, sync, db_url):
-    results = sync_all(sync, "full-1")
-    assert all(r.status == "succeeded" for r in results.values())
+def test_full_sync_matches_the_org(clean_sandbox, synced_twice):
+    """The first of ``synced_twice``'s syncs, into an empty database: what it holds of the core entities."""
+    db_url = synced_twice.db_url
+    assert all(synced_twice.first[e].status == "succeeded" for e in CORE)
     sf = clean_sandbox.client()
     for entity, stream, table, scope in (("schools", "districts", "district", {}),
                                          ("schools", "schools", "school", {}),
@@ -132,12 +125,11 @@ def test_incremental_sync_picks_up_exactly_the_changes(clean_sandbox, sync, db_u
     engine.dispose()
 
 
-def test_no_change_run_changes_nothing(clean_sandbox, sync, db_url):
-    sync_all(sync, "first")
-    before = model_dump(db_url)
-    results = sync_all(sync, "second")
-    assert all(r.counts.new == r.counts.updated == r.counts.deleted == 0 for r in results.values())
-    assert model_dump(db_url) == before
+def test_no_change_run_changes_nothing(synced_twice):
+    """The second of ``synced_twice``'s syncs, with nothing changed in the org since the first."""
+    second = [synced_twice.second[e] for e in CORE]
+    assert all(r.counts.new == r.counts.updated == r.counts.deleted == 0 for r in second)
+    assert synced_twice.changed(CORE_TABLES) == []
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -146,13 +138,14 @@ def test_records_sharing_one_modstamp_beyond_a_page_are_all_read(clean_sandbox, 
     sf = clean_sandbox.client()
     clean_sandbox.control.freeze(datetime.now(UTC).replace(microsecond=0))
     ids = [r["Id"] for r in sf.query_all("SELECT Id FROM Contact WHERE Contact_Type__c = 'Student'")["records"]]
-    assert len(ids) > 2000
-    for sf_id in ids[:2100]:
+    moved = ids[:SHARED_STAMP]
+    assert len(moved) == SHARED_STAMP
+    for sf_id in moved:
         sf.Contact.update(sf_id, {"Contact_Type__c": "Volunteer"})
-    result = sync("volunteers", "shared-stamp", page_size=500)
+    result = sync("volunteers", "shared-stamp", page_size=SMALLEST_PAGE)
     assert result.status == "succeeded"
-    assert result.counts.new >= 2100
-    assert set(ids[:2100]) <= live_ids(db_url, "contact", type="volunteer")
+    assert result.counts.new >= SHARED_STAMP
+    assert set(moved) <= live_ids(db_url, "contact", type="volunteer")
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -9,6 +9,8 @@
 * ``db_url``: a fresh, empty VMS database per test: a SQLite file, or a PostgreSQL schema of its own (dropped
   after). Parametrized ``sqlite`` / ``postgresql``; a test picks one with
   ``@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)``.
+* ``POSTGRES_IN_SLOW``: ``db_url`` params for a test whose PostgreSQL variant repeats what another PostgreSQL
+  test of its area proves: SQLite by default, PostgreSQL with ``--run-slow``.
 * ``second_db_url``: another fresh database of the same kind, where a reference run goes.
 * ``postgres_schema(base)``: a context manager giving the URL of a new schema of the PostgreSQL at ``base``.
 * ``environ(sandbox, db_url, **overrides)``: the SF_* / VMSYNC_* settings that point vmsync at a sandbox org.
@@ -39,6 +41,7 @@ from vmsync.sync.step import run_step
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 OPT_IN_MARKERS = {"slow": "--run-slow", "soak": "--run-soak"}
+POSTGRES_IN_SLOW = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from vmsync.sandbox.pathful import GeneratedReport
 from vmsync.store import tables as t
 
+from ..conftest import POSTGRES_IN_SLOW
 from .conftest import snapshot
 
 VIRTUAL_TABLES = ("event", "virtual_session", "event_district", "event_teacher", "event_presenter",
@@ -76,6 +77,11 @@ def open_issues(engine) -> list[tuple]:
             .order_by(i.c.record_id))]
 
 
+# The file's format matters before the database does: on PostgreSQL the workbook by default, the CSV too with
+# --run-slow.
+@pytest.mark.parametrize(("db_url", "report_file"), [
+    ("sqlite", "xlsx"), ("sqlite", "csv"), ("postgresql", "xlsx"),
+    pytest.param("postgresql", "csv", marks=pytest.mark.slow)], indirect=True)
 def test_an_import_creates_the_expected_events_and_links(synced, sync, report_file, run, engine, generated):
     sync("events", "sf-1")  # Salesforce sessions share the event table; Pathful keys never meet theirs
     result = run(report_file)
@@ -107,6 +113,9 @@ def test_an_import_creates_the_expected_events_and_links(synced, sync, report_fi
     assert result.tables_changed["event"] == len(dated)
 
 
+# On PostgreSQL, what an unchanged session must leave alone is shown by the edited file's test (only the sessions
+# edited are updated); this one runs there with --run-slow.
+@pytest.mark.parametrize("db_url", POSTGRES_IN_SLOW, indirect=True)
 def test_importing_the_same_file_again_changes_nothing(synced, report_xlsx, run, engine):
     first = run(report_xlsx, run_id="v-1")
     before = snapshot(engine, *VIRTUAL_TABLES)
@@ -189,6 +198,7 @@ def test_unmatched_people_appear_once_and_link_when_the_teacher_is_synced(synced
     assert tuple(resolved) == ("linked", "v-9")
 
 
+@pytest.mark.parametrize("db_url", POSTGRES_IN_SLOW, indirect=True)  # the cutoff is worked out before the database
 def test_modes_keep_sessions_from_their_cutoff(report_xlsx, run, engine, generated):
     dated = {sid: s.start for sid, s in generated.sessions.items() if s.start is not None}
     semester_start = datetime(2026, 8, 1, 5, tzinfo=UTC)  # August 1, midnight in Kansas City (CDT)
@@ -222,6 +232,7 @@ def test_a_dry_run_writes_nothing_and_no_source_is_a_skip(report_xlsx, run, engi
     assert step.status == "skipped" and "VMSYNC_PATHFUL_SOURCE" in step.details["skip_reason"]
 
 
+@pytest.mark.parametrize("db_url", POSTGRES_IN_SLOW, indirect=True)  # read from a URL, then imported as a file is
 def test_a_published_sheet_is_imported_from_its_url(synced, run, engine, generated, https):
     base, ca, routes = https
     routes["/spreadsheets/d/e/2PACX-1/pub?output=csv"] = (200, "text/csv", generated.to_bytes("csv"))

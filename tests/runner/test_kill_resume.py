@@ -1,11 +1,16 @@
 """A runner killed outright (SIGKILL) part-way leaves a run that ``--resume`` completes, with the database
-ending exactly as an uninterrupted run leaves it."""
+ending exactly as an uninterrupted sync of the same entities leaves it (made step by step in this process, as
+each notebook syncs its entity; a whole uninterrupted run is tests/runner/test_complete_run.py's)."""
 
 from __future__ import annotations
 
 import json
 import signal
 import time
+
+import pytest
+
+from vmsync.entities import ordered
 
 from ..conftest import process_environ
 from .conftest import model_snapshot, run_in_process, vmsync
@@ -30,15 +35,15 @@ def _wait_until_part_way(run_json_dir, process, timeout: float = 120.0) -> dict:
     raise AssertionError("the run never got part-way")
 
 
-def test_killed_run_resumes_to_the_same_database_as_an_uninterrupted_run(clean_sandbox, tmp_path):
-    (tmp_path / "reference").mkdir()
-    reference, report = run_in_process(clean_sandbox, tmp_path / "reference", only=ENTITIES.split(","))
-    assert reference.exit_code == 0, report
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_killed_run_resumes_to_the_same_database_as_an_uninterrupted_run(clean_sandbox, sync, db_url, tmp_path):
+    for entity in ordered(ENTITIES.split(",")):
+        assert sync(entity.name, "reference").status == "succeeded"
 
     killed_dir = tmp_path / "killed"
     killed_dir.mkdir()
-    db_url = f"sqlite:///{killed_dir / 'vms.db'}"
-    process = vmsync("run", "--only", ENTITIES, env=process_environ(clean_sandbox, db_url, killed_dir / "runs"),
+    killed_url = f"sqlite:///{killed_dir / 'vms.db'}"
+    process = vmsync("run", "--only", ENTITIES, env=process_environ(clean_sandbox, killed_url, killed_dir / "runs"),
                      cwd=killed_dir)
     record = _wait_until_part_way(killed_dir / "runs", process)
     process.popen.send_signal(signal.SIGKILL)
@@ -46,8 +51,8 @@ def test_killed_run_resumes_to_the_same_database_as_an_uninterrupted_run(clean_s
 
     left = json.loads((killed_dir / "runs" / record["run_id"] / "run.json").read_text())
     assert left["status"] == "running" and any(s["status"] != "succeeded" for s in left["steps"])
-    resumed, report = run_in_process(clean_sandbox, killed_dir, resume=record["run_id"], db_url=db_url)
+    resumed, report = run_in_process(clean_sandbox, killed_dir, resume=record["run_id"], db_url=killed_url)
 
     assert resumed.exit_code == 0, report
     assert all(s["status"] == "succeeded" for s in resumed.record["steps"])
-    assert model_snapshot(db_url) == model_snapshot(f"sqlite:///{tmp_path / 'reference' / 'vms.db'}")
+    assert model_snapshot(killed_url) == model_snapshot(db_url)

@@ -13,8 +13,6 @@ import json
 import logging
 from pathlib import Path
 
-import nbformat
-
 log = logging.getLogger("vmsync.report")
 
 SCRAP = "vmsync_step"  # the name entity notebooks glue their figures under
@@ -36,6 +34,8 @@ def read_scrap(path: Path, name: str):
 
     Raises ``OSError`` or ``ValueError`` for a file that is not a readable notebook.
     """
+    import nbformat  # not at the top: a kernel that only glues never needs it
+
     nb = nbformat.read(str(path), as_version=4)
     found = None
     for cell in nb.cells:

@@ -9,13 +9,14 @@ takes its place, open: the parent may be undeleted, and the record is tried agai
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..store.chunks import chunks
+from ..store.chunks import in_values, run_in
 from ..store.tables import sync_issue
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -46,25 +47,27 @@ def settle(
     """Record ``found`` and resolve the open issues of ``record_ids`` that did not recur; returns how many healed."""
     record(conn, entity, sf_object, found, run_id, now)
     current = {(f.record_id, f.code, f.field) for f in found}
+    parent_deleted = {f.record_id for f in found if f.code == "PARENT_DELETED"}
     healed = 0
-    for part in chunks(record_ids):
-        open_rows = conn.execute(
-            select(sync_issue.c.id, sync_issue.c.record_id, sync_issue.c.code, sync_issue.c.field,
-                   sync_issue.c.kind)
-            .where(sync_issue.c.entity == entity, sync_issue.c.record_id.in_(part),
-                   sync_issue.c.resolved_at.is_(None))
-        ).all()
-        for issue_id, record_id, code, field, kind in open_rows:
-            if (record_id, code, field) in current:
-                continue
-            if record_id in deleted:
-                resolution = "deleted"
-            elif any(f.record_id == record_id and f.code == "PARENT_DELETED" for f in found):
-                resolution = "parent_deleted"
-            else:
-                resolution = "linked" if kind in ("orphan", "unmatched") else "fixed"
-                healed += 1
-            _resolve(conn, [issue_id], resolution, run_id, now)
+    resolved: dict[str, list[int]] = defaultdict(list)
+    open_rows = list(run_in(conn, select(sync_issue.c.id, sync_issue.c.record_id, sync_issue.c.code,
+                                         sync_issue.c.field, sync_issue.c.kind)
+                            .where(sync_issue.c.entity == entity, sync_issue.c.record_id.in_(in_values()),
+                                   sync_issue.c.resolved_at.is_(None)), list(dict.fromkeys(record_ids))))
+    for issue_id, record_id, code, field, kind in open_rows:
+        if (record_id, code, field) in current:
+            continue
+        if record_id in deleted:
+            resolution = "deleted"
+        elif record_id in parent_deleted:
+            resolution = "parent_deleted"
+        else:
+            resolution = "linked" if kind in ("orphan", "unmatched") else "fixed"
+            healed += 1
+        resolved[resolution].append(issue_id)
+    for resolution, issue_ids in resolved.items():
+        list(run_in(conn, update(sync_issue).where(sync_issue.c.id.in_(in_values())).values(
+            resolved_at=now, resolution=resolution, resolved_run_id=run_id), issue_ids))
     return healed
 
 
@@ -93,12 +96,6 @@ def record(conn: Connection, entity: str, sf_object: str, found: list[Found], ru
     conn.execute(statement, list(rows.values()))
 
 
-def _resolve(conn: Connection, issue_ids: list[int], resolution: str, run_id: str, now: datetime) -> None:
-    if issue_ids:
-        conn.execute(update(sync_issue).where(and_(sync_issue.c.id.in_(issue_ids))).values(
-            resolved_at=now, resolution=resolution, resolved_run_id=run_id))
-
-
 def open_record_ids(conn: Connection, entity: str, sf_object: str) -> list[str]:
     """The records of ``entity`` from ``sf_object`` with an open issue: the ones to try again."""
     return list(conn.execute(
@@ -110,8 +107,7 @@ def open_record_ids(conn: Connection, entity: str, sf_object: str) -> list[str]:
 def resolve(conn: Connection, entity: str, record_ids: list[str], resolution: str, run_id: str,
             now: datetime) -> None:
     """Close the open issues of these records in ``entity``: they left it (another kind took them)."""
-    for part in chunks(record_ids):
-        conn.execute(update(sync_issue).where(
-            sync_issue.c.entity == entity, sync_issue.c.record_id.in_(part),
-            sync_issue.c.resolved_at.is_(None)).values(resolved_at=now, resolution=resolution,
-                                                        resolved_run_id=run_id))
+    list(run_in(conn, update(sync_issue).where(
+        sync_issue.c.entity == entity, sync_issue.c.record_id.in_(in_values()),
+        sync_issue.c.resolved_at.is_(None)).values(resolved_at=now, resolution=resolution, resolved_run_id=run_id),
+        record_ids))

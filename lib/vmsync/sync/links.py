@@ -7,14 +7,14 @@ link is then answered from memory: found live, found deleted, or not there (yet)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
 from ..entities.spec import FirstOf, OneOf, Ref
 from ..store import tables as t
-from ..store.chunks import chunks
+from ..store.chunks import in_values, run_in
 
 LINK_TYPES = (Ref, FirstOf, OneOf)
 
@@ -61,20 +61,36 @@ class Lookup:
             table = t.metadata.tables[table_name]
             known = self.known[(table_name, by, take)]
             keys_list = sorted(keys, key=str)
-            for part in chunks(keys_list):
-                q = (select(table.c[by], table.c[take], table.c.deleted_at).where(table.c[by].in_(part))
-                     .order_by(table.c.id))
-                for key, target, deleted_at in self.conn.execute(q):
-                    if target is None:  # a row that has nothing to give (a case whose contact is unknown)
-                        continue
-                    current = known.get(key)
-                    if current is None or (current.deleted and deleted_at is None):
-                        known[key] = Found(target, deleted_at is not None)
+            q = (select(table.c[by], table.c[take], table.c.deleted_at).where(table.c[by].in_(in_values()))
+                 .order_by(table.c.id))
+            for key, target, deleted_at in run_in(self.conn, q, keys_list):
+                if target is None:  # a row that has nothing to give (a case whose contact is unknown)
+                    continue
+                current = known.get(key)
+                if current is None or (current.deleted and deleted_at is None):
+                    known[key] = Found(target, deleted_at is not None)
             for key in keys_list:
                 known.setdefault(key, None)
 
+    def load_links(self, links: Iterable[tuple[Ref, ...]], settled: Callable[[Ref], bool] | None = None) -> None:
+        """Load what links (each given by its ``Ref``s, in the order they are tried) need: a link's refs up to
+        the first that finds a live parent or is ``settled`` (needs no looking up); the ones after it are never
+        looked at, so they are not looked up."""
+        todo = list(links)
+        position = 0
+        while todo:
+            now = [refs[position] for refs in todo]
+            self.load(now if settled is None else (ref for ref in now if not settled(ref)))
+            todo = [refs for refs, ref in zip(todo, now, strict=True) if len(refs) > position + 1
+                    and not (settled is not None and settled(ref)) and not self._live(ref)]
+            position += 1
+
     def find(self, ref: Ref) -> Found | None:
         return self.known[(ref.table, ref.by, ref.take)].get(ref.key)
+
+    def _live(self, ref: Ref) -> bool:
+        hit = self.find(ref)
+        return hit is not None and not hit.deleted
 
     def forget_misses(self, tables: Iterable[str]) -> None:
         """Forget the parents not found in ``tables``: rows written there since may hold them now."""

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select, update
 from ..entities.normalize import coercer
 from ..entities.spec import ISSUE, Entity, Reject, Stream, Table
 from ..store import tables as t
-from ..store.chunks import chunks
+from ..store.chunks import chunks, in_values, run_in
 from ..store.upsert import upsert
 from . import issues
 from .links import Link, Lookup, assign, clear, links_in, state
@@ -127,11 +127,10 @@ class PageWriter:
         return kept
 
     def _count_changes(self, conn: Connection, records: list[dict], counts: PageCounts) -> None:
-        known: dict[str, object] = {}
-        ids = [r["Id"] for r in records]
-        for part in chunks(ids):
-            q = select(self.raw.c.Id, self.raw.c.SystemModstamp, self.raw.c.IsDeleted).where(self.raw.c.Id.in_(part))
-            known.update({row[0]: row for row in conn.execute(q)})
+        raw = self.raw
+        known = {row[0]: row for row in run_in(
+            conn, select(raw.c.Id, raw.c.SystemModstamp, raw.c.IsDeleted).where(raw.c.Id.in_(in_values())),
+            [r["Id"] for r in records])}
         for r in records:
             if r.get("IsDeleted"):
                 continue
@@ -154,8 +153,8 @@ class PageWriter:
 
         A link written as NULL here (an optional parent that is not there) leaves the row's list of links."""
         produced = {(tb, row["salesforce_id"]) for rows in mapped.values() for tb, row, _ in rows}
-        lookup.load(ref for rows in mapped.values() for _, _, links in rows for _, _, refs in links for ref in refs
-                    if not (ref.by == "salesforce_id" and ref.take == "id" and (ref.table, ref.key) in produced))
+        lookup.load_links((refs for rows in mapped.values() for _, _, links in rows for _, _, refs in links),
+                          lambda ref: ref.by == "salesforce_id" and ref.take == "id" and (ref.table, ref.key) in produced)
         held = 0
         for record_id in list(mapped):
             missing_required = orphaned = False
@@ -196,7 +195,7 @@ class PageWriter:
         looked for again)."""
         lookup.forget_misses(written)
         written.clear()
-        lookup.load(ref for _, links in rows for _, _, refs in links for ref in refs)
+        lookup.load_links(refs for _, links in rows for _, _, refs in links)
         for row, links in rows:
             for col, value, _ in links:
                 assign(row, col, value, lookup)
@@ -253,9 +252,9 @@ class PageWriter:
     def _retire(self, conn: Connection, table, salesforce_ids: list[str], *, unlink: bool = False) -> None:
         """Mark the live rows with these ``salesforce_id``s deleted; with ``unlink`` (the record is gone from
         Salesforce, or became another kind of record), rows linked to them let go too."""
+        live = select(table.c.id).where(table.c.salesforce_id.in_(in_values()), table.c.deleted_at.is_(None))
         for part in chunks(salesforce_ids):
-            gone = conn.execute(select(table.c.id).where(
-                table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None))).scalars().all()
+            gone = [row_id for row_id, in run_in(conn, live, part)]
             if not gone:
                 continue
             self.changed[table.name] += conn.execute(
@@ -292,14 +291,10 @@ class PageWriter:
         rows of the same table that another process owns, such as derived ones)."""
         table = t.metadata.tables[spec.name]
         parent = t.metadata.tables[spec.parent_table]
-        for part in chunks(parent_keys):
-            parent_ids = select(parent.c.id).where(parent.c.salesforce_id.in_(part)).scalar_subquery()
-            stale = conn.execute(
-                select(table.c.salesforce_id).where(
-                    table.c[spec.parent_column].in_(parent_ids), table.c.deleted_at.is_(None),
-                    *spec.in_scope(table))
-            ).scalars().all()
-            self._retire(conn, table, [k for k in stale if k not in keep])
+        parent_ids = select(parent.c.id).where(parent.c.salesforce_id.in_(in_values())).scalar_subquery()
+        owned = select(table.c.salesforce_id).where(
+            table.c[spec.parent_column].in_(parent_ids), table.c.deleted_at.is_(None), *spec.in_scope(table))
+        self._retire(conn, table, [k for k, in run_in(conn, owned, parent_keys) if k not in keep])
 
     # --- deletes -----------------------------------------------------------------------------------------
 
@@ -316,17 +311,16 @@ class PageWriter:
         kept = set() if in_salesforce else taken_over(self.stream)
         for spec in self.record_tables:
             table = t.metadata.tables[spec.name]
-            retired[spec.name] = [k for part in chunks(salesforce_ids) for k in conn.execute(
-                select(table.c.salesforce_id).where(
-                    table.c.salesforce_id.in_(part), table.c.deleted_at.is_(None),
-                    *spec.in_scope(table))).scalars()]
+            retired[spec.name] = [k for k, in run_in(conn, select(table.c.salesforce_id).where(
+                table.c.salesforce_id.in_(in_values()), table.c.deleted_at.is_(None), *spec.in_scope(table)),
+                salesforce_ids)]
             self._retire(conn, table, retired[spec.name], unlink=spec.name not in kept)
         for spec in self.stream.tables:
             if spec.kind == "owned":
                 self._retire_children(conn, spec, retired.get(spec.parent_table, []))
         if in_salesforce:
-            for part in chunks(salesforce_ids):
-                conn.execute(update(self.raw).where(self.raw.c.Id.in_(part)).values(IsDeleted=True))
+            list(run_in(conn, update(self.raw).where(self.raw.c.Id.in_(in_values())).values(IsDeleted=True),
+                        salesforce_ids))
         else:  # they left this entity: nothing of theirs is to be mapped here again
             issues.resolve(conn, self.entity.name, salesforce_ids, "left", self.run_id, self.now)
         return len(retired[self.record_tables[0].name])

@@ -4,20 +4,29 @@ report."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import re
+import sqlite3
 import threading
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from vmsync.config import load_settings
+from vmsync.salesforce import connect
 from vmsync.sandbox.generate import prepare
 from vmsync.sandbox.pathful import build_report
 from vmsync.sandbox.tls import ensure_certificates
 from vmsync.store import tables as t
 from vmsync.store.database import create_schema, open_engine
+from vmsync.sync.params import StepParams
+from vmsync.sync.step import run_step
 from vmsync.virtual import step
 from vmsync.virtual.options import VirtualParams
+
+from ..conftest import environ, postgres_schema
 
 SALESFORCE_STEPS = ("schools", "organizations", "volunteers", "teachers")
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # the clock imports run with: after every held session
@@ -32,12 +41,57 @@ def engine(db_url):
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def synced_templates(sandbox, tmp_path_factory):
+    """``template(db_url)``: a database of ``db_url``'s kind that the org in its generated state was synced into
+    (``SALESFORCE_STEPS``, run ``sf-1``), made the first time a test asks for that kind; ``synced`` copies it."""
+    made: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+        def template(db_url: str) -> str:
+            kind = sa.engine.make_url(db_url).get_backend_name()
+            if kind not in made:
+                base = sa.engine.make_url(db_url).set(query={}).render_as_string(hide_password=False)
+                url = (f"sqlite:///{tmp_path_factory.mktemp('synced-template') / 'vms.db'}" if kind == "sqlite"
+                       else stack.enter_context(postgres_schema(base)))
+                sandbox.control.reset()
+                settings = load_settings(environ=environ(sandbox, url), env_file=None)
+                client = connect(settings)
+                for entity in SALESFORCE_STEPS:
+                    run_step(entity, StepParams(run_id="sf-1"), settings, client=client)
+                made[kind] = url
+            return made[kind]
+
+        yield template
+
+
 @pytest.fixture
-def synced(sync, engine, db_url):
-    """The database with the org's schools, organizations, volunteers and teachers synced."""
-    for entity in SALESFORCE_STEPS:
-        sync(entity, "sf-1")
+def synced(clean_sandbox, engine, db_url, synced_templates):
+    """The database with the org's schools, organizations, volunteers and teachers synced: a copy of the
+    session's template of its kind (syncing them again for every test only repeats the same steps)."""
+    copy_database(synced_templates(db_url), db_url)
     return db_url
+
+
+def copy_database(source: str, target: str) -> None:
+    """Make the VMS database ``target`` hold exactly what ``source`` holds: two SQLite files, or two schemas of
+    one PostgreSQL database (``target``'s tables made)."""
+    if source.startswith("sqlite"):
+        with contextlib.closing(sqlite3.connect(sa.engine.make_url(source).database)) as src, \
+                contextlib.closing(sqlite3.connect(sa.engine.make_url(target).database)) as dst:
+            src.backup(dst)
+        return
+    schema = re.search(r"search_path=(\w+)", sa.engine.make_url(source).query["options"]).group(1)
+    engine = sa.create_engine(target)
+    with engine.begin() as conn:
+        for table in reversed(t.metadata.sorted_tables):
+            conn.execute(table.delete())
+        for table in t.metadata.sorted_tables:
+            conn.execute(sa.text(f'INSERT INTO "{table.name}" SELECT * FROM "{schema}"."{table.name}"'))
+            column = table.autoincrement_column
+            if column is not None:  # its sequence goes on after the copied ids
+                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
+                                     f'coalesce(max("{column.name}"), 0) + 1, false) FROM "{table.name}"'))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
-"""Runner fixtures: one completed run of the whole suite against the tiny sandbox, shared by every test that
-only reads it, and helpers to run ``vmsync`` as a separate process (for kill -9 and lock races)."""
+"""Runner fixtures: one completed run of the whole suite against the tiny sandbox, and two small runs into one
+database, shared by the tests that only read them, and helpers to run ``vmsync`` as a separate process (for kill -9 and lock races)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,30 @@ def completed_run(sandbox, tmp_path_factory) -> CompletedRun:
     sandbox.control.reset()
     result, report = run_in_process(sandbox, tmp)
     return CompletedRun(result, tmp / "runs", f"sqlite:///{tmp / 'vms.db'}", tmp / "vms.db", report)
+
+
+@dataclass
+class TwoRuns:
+    """``first`` synced organizations into an empty database and told VMSYNC_AFTER_RUN (which wrote its argument
+    to ``marker``); ``second`` ran them again, nothing changed in the org, with the virtual sessions step, whose
+    source is not configured (a connection without the Pathful report). ``printed``: what each printed."""
+
+    first: RunResult
+    second: RunResult
+    marker: Path
+    printed: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def two_runs(sandbox, tmp_path_factory) -> TwoRuns:
+    tmp = tmp_path_factory.mktemp("two-runs")
+    marker = tmp / "after-run.txt"
+    sandbox.control.reset()
+    first, printed_first = run_in_process(sandbox, tmp, only=["organizations"], after_run=f'echo "$1" > {marker}')
+    unconfigured = {k: v for k, v in sandbox.connection.items() if k != "pathful_report"}
+    second, printed_second = run_in_process(sandbox, tmp, connection=unconfigured,
+                                            only=["organizations", "virtual_sessions"])
+    return TwoRuns(first, second, marker, {"first": printed_first, "second": printed_second})
 
 
 def model_snapshot(db_url: str, tables: list[str] | None = None) -> dict[str, list[tuple]]:

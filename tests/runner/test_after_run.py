@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import json
 
-from .conftest import run_in_process
 
-
-def test_after_run_hook_and_tables_changed(sandbox, tmp_path):
-    marker = tmp_path / "after-run.txt"
-    result, printed = run_in_process(sandbox, tmp_path, only=["organizations"],
-                                     after_run=f'echo "$1" > {marker}')
-    assert result.exit_code == 0, printed
-    assert marker.read_text().strip() == str(result.folder)
-    step = json.loads((result.folder / "run.json").read_text())["steps"][0]
+def test_after_run_hook_and_tables_changed(two_runs):
+    first, again = two_runs.first, two_runs.second
+    assert first.exit_code == 0, two_runs.printed["first"]
+    assert two_runs.marker.read_text().strip() == str(first.folder)
+    step = json.loads((first.folder / "run.json").read_text())["steps"][0]
     assert step["tables_changed"] == {"organization": step["counts"]["new"]}
 
-    again, printed = run_in_process(sandbox, tmp_path, only=["organizations"])
-    assert again.exit_code == 0, printed
-    assert json.loads((again.folder / "run.json").read_text())["steps"][0]["tables_changed"] == {}
+    assert again.exit_code == 0, two_runs.printed["second"]
+    steps = {s["entity"]: s for s in json.loads((again.folder / "run.json").read_text())["steps"]}
+    assert steps["organizations"]["tables_changed"] == {}

@@ -8,8 +8,6 @@ import json
 from vmsync import entities
 from vmsync.runner.record import run_status
 
-from .conftest import run_in_process
-
 
 def test_the_virtual_sessions_step_says_what_to_configure():
     skip = entities.get("virtual_sessions").skip
@@ -17,12 +15,10 @@ def test_the_virtual_sessions_step_says_what_to_configure():
     assert skip({"VMSYNC_PATHFUL_SOURCE": "report.xlsx"}) is None
 
 
-def test_an_unconfigured_step_is_skipped_and_the_run_succeeds(sandbox, tmp_path):
-    connection = {k: v for k, v in sandbox.connection.items() if k != "pathful_report"}
-    result, printed = run_in_process(sandbox, tmp_path, connection=connection,
-                                     only=["organizations", "virtual_sessions"])
-    assert result.exit_code == 0, printed
-    record = json.loads(next((tmp_path / "runs").glob("*/run.json")).read_text())
+def test_an_unconfigured_step_is_skipped_and_the_run_succeeds(two_runs):
+    result = two_runs.second  # a connection without the Pathful report
+    assert result.exit_code == 0, two_runs.printed["second"]
+    record = json.loads((result.folder / "run.json").read_text())
     steps = {s["entity"]: s for s in record["steps"]}
     assert steps["organizations"]["status"] == "succeeded"
     assert steps["virtual_sessions"]["status"] == "skipped"

@@ -13,6 +13,7 @@ from .normalize import boolean, required, text, to_date
 from .spec import ISSUE, Entity, OneOf, Ref, Stream, Table, fields
 
 STATUSES = ("Current", "Former")  # the picklist's values
+_STATUS = {v.lower(): v for v in STATUSES}
 
 
 def status(value: object) -> tuple[str | None, tuple[str, dict] | None]:
@@ -20,7 +21,7 @@ def status(value: object) -> tuple[str | None, tuple[str, dict] | None]:
     s = text(value)
     if s is None:
         return None, None
-    known = next((v for v in STATUSES if v.lower() == s.lower()), None)
+    known = _STATUS.get(s.lower())
     if known:
         return known, None
     return s, (ISSUE, {"code": "UNKNOWN_PICKLIST", "field": "npe5__Status__c",

@@ -45,7 +45,7 @@ def boolean(value: object) -> bool:
 
 def smart_title(name: str | None) -> str | None:
     """ALL-CAPS names in title case (O'BRIEN -> O'Brien, MCCARTHY -> McCarthy); other names as they are."""
-    if not name or not any(c.isalpha() for c in name) or name != name.upper():
+    if not name or name != name.upper() or not any(c.isalpha() for c in name):
         return name
 
     def word(part: str) -> str:

@@ -16,6 +16,8 @@
 * ``environ(sandbox, db_url, **overrides)``: the SF_* / VMSYNC_* settings that point vmsync at a sandbox org.
 * ``process_environ(sandbox, db_url, runs_dir)``: the environment of a ``vmsync`` process (or a kernel) pointed at
   a sandbox org, with nothing this process inherited in SF_* / VMSYNC_*.
+* ``copy_database(source, target)``: ``target`` made to hold what ``source`` holds (copying a database some steps
+  were synced into is faster than syncing them again).
 * ``engine``: an empty VMS database (a SQLite file, its tables made), for tests of what is written to it.
 * ``settings``, ``client``, ``sync``: settings for ``clean_sandbox`` and ``db_url``, a client connected with them,
   and ``sync(entity, run_id, **params)`` to run one step the way a notebook does.
@@ -24,18 +26,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
+import sqlalchemy as sa
 
 from vmsync.config import load_settings
 from vmsync.runner.environment import sandbox_environment
 from vmsync.salesforce import connect
 from vmsync.sandbox import Sandbox
 from vmsync.store.database import create_schema, open_engine
+from vmsync.store.tables import metadata
 from vmsync.sync.params import StepParams
 from vmsync.sync.step import run_step
 
@@ -76,8 +82,6 @@ def clean_sandbox(sandbox: Sandbox):
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """The test PostgreSQL URL, once the server has answered; skips (or fails, in CI) when it does not."""
-    import sqlalchemy as sa
-
     url = os.environ.get("VMSYNC_TEST_PG_URL", DEFAULT_PG_URL)
     engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
     try:
@@ -93,12 +97,10 @@ def pg_url() -> str:
     return url
 
 
-@contextmanager
+@contextlib.contextmanager
 def postgres_schema(base: str) -> Iterator[str]:
     """The URL of a new schema of the PostgreSQL at ``base`` (its ``search_path``); the schema is dropped on
     leaving."""
-    import sqlalchemy as sa
-
     schema = f"vt_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(base)
     with engine.begin() as conn:
@@ -110,6 +112,30 @@ def postgres_schema(base: str) -> Iterator[str]:
         with engine.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
+
+
+def copy_database(source: str, target: str) -> None:
+    """Make the VMS database ``target`` hold exactly what ``source`` holds: two SQLite files, or two schemas of
+    one PostgreSQL database. For a test that needs a database some steps were synced into, copying one made once
+    is faster than syncing again."""
+    if source.startswith("sqlite"):
+        with contextlib.closing(sqlite3.connect(sa.engine.make_url(source).database)) as src, \
+                contextlib.closing(sqlite3.connect(sa.engine.make_url(target).database)) as dst:
+            src.backup(dst)
+        return
+    schema = re.search(r"search_path=(\w+)", sa.engine.make_url(source).query["options"]).group(1)
+    engine = open_engine(target)
+    create_schema(engine)
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+        for table in metadata.sorted_tables:
+            conn.execute(sa.text(f'INSERT INTO "{table.name}" SELECT * FROM "{schema}"."{table.name}"'))
+            column = table.autoincrement_column
+            if column is not None:  # its sequence goes on after the copied ids
+                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
+                                     f'coalesce(max("{column.name}"), 0) + 1, false) FROM "{table.name}"'))
+    engine.dispose()
 
 
 def new_database(request: pytest.FixtureRequest, kind: str, path) -> Iterator[str]:

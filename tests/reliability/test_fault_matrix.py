@@ -16,7 +16,6 @@ import contextlib
 import itertools
 import logging
 import re
-import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 from vmsync.errors import SyncError
 from vmsync.store import tables as t
 
-from ..conftest import postgres_schema
+from ..conftest import copy_database, postgres_schema
 from .conftest import FROZEN_AT, Steps, differences, snapshot, steps_for
 
 VOLUNTEERS = "volunteers:volunteers"
@@ -93,11 +92,10 @@ class Scenario:
     """Databases with organizations and volunteers synced once, and the reference per mode: such a database
     after the org's changes and one fault-free volunteers step."""
 
-    def __init__(self, sandbox, new_url, copy=None):
+    def __init__(self, sandbox, new_url):
         self.sandbox = sandbox
         self.new_url = new_url  # () -> the URL of a new, empty database
-        self.copy = copy  # (url) -> a new database holding what ``url`` holds, where copying is fast
-        self.template: str | None = None
+        self.template: str | None = None  # the base, synced once; every case starts from a copy of it
         self.references: dict[str, dict] = {}
         for mode in ("full", "incremental"):
             db_url, steps = self.base()
@@ -109,17 +107,14 @@ class Scenario:
         """A database with the base synced, and the org reset with its clock frozen."""
         self.sandbox.control.reset()
         self.sandbox.control.freeze(FROZEN_AT)
-        if self.copy and self.template:
-            db_url = self.copy(self.template)
-            return db_url, self.steps(db_url)
+        if self.template is None:
+            self.template = self.new_url()
+            steps = self.steps(self.template)
+            steps.run("organizations", "base", mode="full")
+            steps.run("volunteers", "base", mode="full")
         db_url = self.new_url()
-        steps = self.steps(db_url)
-        steps.run("organizations", "base", mode="full")
-        steps.run("volunteers", "base", mode="full")
-        if self.copy and not self.template:
-            self.template = db_url
-            return self.base()
-        return db_url, steps
+        copy_database(self.template, db_url)
+        return db_url, self.steps(db_url)
 
     def steps(self, db_url: str) -> Steps:
         return steps_for(self.sandbox, db_url)
@@ -164,14 +159,8 @@ class Scenario:
 @pytest.fixture(scope="module")
 def on_sqlite(sandbox, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fault-matrix")
-    names = (folder / f"vms-{n}.db" for n in itertools.count())
-
-    def copy(url: str) -> str:
-        target = next(names)
-        shutil.copy(sa.engine.make_url(url).database, target)
-        return f"sqlite:///{target}"
-
-    yield Scenario(sandbox, lambda: f"sqlite:///{next(names)}", copy)
+    names = (f"sqlite:///{folder / f'vms-{n}.db'}" for n in itertools.count())
+    yield Scenario(sandbox, lambda: next(names))
     sandbox.control.reset()
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import re
-import sqlite3
 import threading
 from datetime import UTC, datetime
 
@@ -26,7 +24,7 @@ from vmsync.sync.step import run_step
 from vmsync.virtual import step
 from vmsync.virtual.options import VirtualParams
 
-from ..conftest import environ, postgres_schema
+from ..conftest import copy_database, environ, postgres_schema
 
 SALESFORCE_STEPS = ("schools", "organizations", "volunteers", "teachers")
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # the clock imports run with: after every held session
@@ -70,28 +68,6 @@ def synced(clean_sandbox, engine, db_url, synced_templates):
     session's template of its kind (syncing them again for every test only repeats the same steps)."""
     copy_database(synced_templates(db_url), db_url)
     return db_url
-
-
-def copy_database(source: str, target: str) -> None:
-    """Make the VMS database ``target`` hold exactly what ``source`` holds: two SQLite files, or two schemas of
-    one PostgreSQL database (``target``'s tables made)."""
-    if source.startswith("sqlite"):
-        with contextlib.closing(sqlite3.connect(sa.engine.make_url(source).database)) as src, \
-                contextlib.closing(sqlite3.connect(sa.engine.make_url(target).database)) as dst:
-            src.backup(dst)
-        return
-    schema = re.search(r"search_path=(\w+)", sa.engine.make_url(source).query["options"]).group(1)
-    engine = sa.create_engine(target)
-    with engine.begin() as conn:
-        for table in reversed(t.metadata.sorted_tables):
-            conn.execute(table.delete())
-        for table in t.metadata.sorted_tables:
-            conn.execute(sa.text(f'INSERT INTO "{table.name}" SELECT * FROM "{schema}"."{table.name}"'))
-            column = table.autoincrement_column
-            if column is not None:  # its sequence goes on after the copied ids
-                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
-                                     f'coalesce(max("{column.name}"), 0) + 1, false) FROM "{table.name}"'))
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")

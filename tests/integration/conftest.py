@@ -1,6 +1,6 @@
 """End-to-end fixtures and helpers: steps run against the sandbox org into ``db_url``, or the org synced twice
-into one database shared by the tests that only read it (``synced_twice``); what the database holds, and how
-Salesforce's values should have landed."""
+into one database per kind, read by the tests that only read it (``synced_twice``) and copied by those that
+change it (``synced_databases``); what the database holds, and how Salesforce's values should have landed."""
 
 from __future__ import annotations
 
@@ -42,30 +42,42 @@ class Synced:
         return [name for name in tables if self.after[name] != self.before[name]]
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def synced_twice(request, sandbox, tmp_path_factory) -> Synced:
-    """The org in its generated state synced twice, every entity in ``SYNCED`` in dependency order, the way a
-    notebook runs each step, into a fresh SQLite file or PostgreSQL schema. Made once per session (the full and
-    the no-change syncs are the same whichever entities a test checks); tests only read it."""
+@pytest.fixture(scope="session")
+def synced_databases(sandbox, tmp_path_factory):
+    """``synced(kind, pg_url=None)``: the org in its generated state synced twice, every entity in ``SYNCED`` in
+    dependency order, the way a notebook runs each step, into a fresh SQLite file (``kind`` "sqlite") or a schema
+    of the PostgreSQL at ``pg_url``. Made the first time a kind is asked for, once per session (the full and the
+    no-change syncs are the same whichever entities a test checks); tests only read it, or copy it."""
+    made: dict[str, Synced] = {}
     with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            db_url = f"sqlite:///{tmp_path_factory.mktemp('synced-twice') / 'vms.db'}"
-        else:
-            db_url = stack.enter_context(postgres_schema(request.getfixturevalue("pg_url")))
-        sandbox.control.reset()
-        settings = load_settings(environ=environ(sandbox, db_url), env_file=None)
-        client = connect(settings)
-        engine = open_engine(db_url)
-        stack.callback(engine.dispose)
+        def synced(kind: str, pg_url: str | None = None) -> Synced:
+            if kind not in made:
+                db_url = (f"sqlite:///{tmp_path_factory.mktemp('synced-twice') / 'vms.db'}" if kind == "sqlite"
+                          else stack.enter_context(postgres_schema(pg_url)))
+                sandbox.control.reset()
+                settings = load_settings(environ=environ(sandbox, db_url), env_file=None)
+                client = connect(settings)
+                engine = open_engine(db_url)
+                stack.callback(engine.dispose)
 
-        def sync_all(run_id: str) -> dict[str, StepResult]:
-            return {e.name: run_step(e.name, StepParams(run_id=run_id), settings, client=client)
-                    for e in ordered(list(SYNCED))}
+                def sync_all(run_id: str) -> dict[str, StepResult]:
+                    return {e.name: run_step(e.name, StepParams(run_id=run_id), settings, client=client)
+                            for e in ordered(list(SYNCED))}
 
-        first = sync_all("e2e-1")
-        before = snapshot(engine, MODEL_TABLES)
-        second = sync_all("e2e-2")
-        yield Synced(db_url, first, second, before, snapshot(engine, MODEL_TABLES))
+                first = sync_all("e2e-1")
+                before = snapshot(engine, MODEL_TABLES)
+                second = sync_all("e2e-2")
+                made[kind] = Synced(db_url, first, second, before, snapshot(engine, MODEL_TABLES))
+            return made[kind]
+
+        yield synced
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def synced_twice(request, synced_databases) -> Synced:
+    """``synced_databases``' of each kind."""
+    pg_url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    return synced_databases(request.param, pg_url)
 
 
 def connect_to(sandbox, db_url: str):

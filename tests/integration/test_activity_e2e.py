@@ -21,6 +21,7 @@ from vmsync.store import tables as t
 from vmsync.store.database import open_engine
 from vmsync.sync.step import build_soql
 
+from ..conftest import copy_database
 from .conftest import clean, connect_to, open_issues
 
 NEEDED = ("organizations", "schools", "classes", "teachers", "volunteers", "students", "events",
@@ -171,9 +172,10 @@ def test_activity_sync_end_to_end(synced_twice, clean_sandbox):
     assert synced_twice.changed(MODEL_TABLES) == []
 
 
+# The database starts as a copy of synced_databases' SQLite one (the org synced).
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_changes_in_the_org_reach_the_activity_tables(db_url, sync, client, clean_sandbox):
-    sync_all(sync, "e2e-1")
+def test_changes_in_the_org_reach_the_activity_tables(synced_databases, db_url, sync, client, clean_sandbox):
+    copy_database(synced_databases("sqlite").db_url, db_url)
     engine = open_engine(db_url)
     m = t.metadata.tables
     try:
@@ -205,7 +207,7 @@ def test_changes_in_the_org_reach_the_activity_tables(db_url, sync, client, clea
         sf.Task.update(task, {"Subject": "Edited in Salesforce"})
         sf.Session_Participant__c.delete(gone)
 
-        sync_all(sync, "e2e-2")
+        sync_all(sync, "changes-1")
         with engine.connect() as conn:
             lone_id = conn.execute(select(m["event"].c.id).where(m["event"].c.salesforce_id == lone)).scalar_one()
             districts = set(conn.execute(select(m["event_district"].c.district_id, m["event_district"].c.source)
@@ -221,7 +223,7 @@ def test_changes_in_the_org_reach_the_activity_tables(db_url, sync, client, clea
             assert set(open_issues(conn, "events")[early]) == {("PARENT_MISSING", "Contact__c")}
 
         sf.Contact.update(teacher, {"Contact_Type__c": "Volunteer"})
-        sync_all(sync, "e2e-3")
+        sync_all(sync, "changes-2")
         with engine.connect() as conn:
             linked = conn.execute(select(m["event_volunteer"].c.event_id, m["event_volunteer"].c.status)
                                   .where(m["event_volunteer"].c.salesforce_id == early)).one()

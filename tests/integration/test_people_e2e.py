@@ -20,6 +20,7 @@ from vmsync.store import tables as t
 from vmsync.store.database import open_engine
 from vmsync.sync.step import build_soql
 
+from ..conftest import copy_database
 from .conftest import clean, connect_to, open_issues
 
 STEPS = ("schools", "organizations", "volunteers", "classes", "teachers", "students", "affiliations")
@@ -190,13 +191,14 @@ def one(engine, query):
         return conn.execute(query).mappings().one()
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the same code paths as above; SQLite is enough
-def test_changes_in_the_org_reach_the_database(clean_sandbox, db_url, sync, client):
+# The same code paths as above; SQLite is enough. The database starts as a copy of synced_databases' SQLite one.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_changes_in_the_org_reach_the_database(clean_sandbox, synced_databases, db_url, sync, client):
+    copy_database(synced_databases("sqlite").db_url, db_url)
     engine = open_engine(db_url)
     m = t.metadata.tables
     contact, affiliation, klass = m["contact"], m["affiliation"], m["class"]
     try:
-        sync_all(sync, "e2e-1")
         mover = one(engine, select(contact.c.salesforce_id, contact.c.id, affiliation.c.salesforce_id.label("aff"))
                     .join(affiliation, affiliation.c.contact_id == contact.c.id)
                     .where(contact.c.type == "volunteer").order_by(affiliation.c.salesforce_id).limit(1))
@@ -215,7 +217,7 @@ def test_changes_in_the_org_reach_the_database(clean_sandbox, db_url, sync, clie
                                                  "npe5__Primary__c": True})["id"]
         sf.npe5__Affiliation__c.delete(gone)
 
-        sync_all(sync, "e2e-2")
+        sync_all(sync, "changes-1")
         with engine.connect() as conn:
             moved = conn.execute(select(contact.c.id, contact.c.type, contact.c.deleted_at)
                                  .where(contact.c.salesforce_id == mover["salesforce_id"])).one()
@@ -241,7 +243,7 @@ def test_changes_in_the_org_reach_the_database(clean_sandbox, db_url, sync, clie
         assert set(issues[newcomer]) == {("INVALID_GRADE", "Current_Grade__c"), ("LINK_PENDING", "Class__c")}
 
         sf.Class__c.update(yearless, {"Class_Year_Number__c": 2030})
-        sync_all(sync, "e2e-3")
+        sync_all(sync, "changes-2")
         with engine.connect() as conn:
             class_id = conn.execute(select(klass.c.id).where(klass.c.salesforce_id == yearless)).scalar_one()
             linked_class = conn.execute(select(m["student"].c.class_id)

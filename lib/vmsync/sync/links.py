@@ -101,18 +101,19 @@ class Lookup:
                     del known[key]
 
 
-def state(value: Ref | FirstOf | OneOf, lookup: Lookup, produced: set[tuple[str, str]]) -> str:
-    """``ok`` when a parent is there (or being written on this page); ``deleted`` when every way to it leads
-    to a deleted row; else ``missing`` (it may still arrive)."""
+def state(refs: tuple[Ref, ...], lookup: Lookup, produced: set[tuple[str, str]]) -> tuple[str, Ref | None]:
+    """How a link (its ``refs``, in the order they are tried) stands, and the ref that settles it when it is
+    ``ok``: a parent is there (or being written on this page, the ref then being produced); ``deleted`` when
+    every way to it leads to a deleted row; else ``missing`` (it may still arrive)."""
     states = []
-    for ref in refs_of(value):
+    for ref in refs:
         if ref.by == "salesforce_id" and ref.take == "id" and (ref.table, ref.key) in produced:
-            return "ok"
+            return "ok", ref
         hit = lookup.find(ref)
         if hit is not None and not hit.deleted:
-            return "ok"
+            return "ok", ref
         states.append("deleted" if hit is not None else "missing")
-    return "deleted" if all(s == "deleted" for s in states) else "missing"
+    return ("deleted" if all(s == "deleted" for s in states) else "missing"), None
 
 
 def assign(row: dict, column: str, value: Ref | FirstOf | OneOf, lookup: Lookup) -> None:

@@ -18,7 +18,7 @@ from operator import itemgetter
 from sqlalchemy import Connection, select, update
 
 from ..entities.normalize import coercer
-from ..entities.spec import ISSUE, Entity, Reject, Stream, Table
+from ..entities.spec import ISSUE, Entity, Ref, Reject, Stream, Table
 from ..store import tables as t
 from ..store.chunks import chunks, in_values, run_in
 from ..store.upsert import upsert
@@ -154,7 +154,8 @@ class PageWriter:
                 counts.updated += 1
 
     def _write_raw(self, conn: Connection, records: list[dict]) -> None:
-        rows = [r | {"run_id": self.run_id, "synced_at": self.now} for r in records]
+        stamp = {"run_id": self.run_id, "synced_at": self.now}
+        rows = [r | stamp for r in records]
         upsert(conn, self.raw, _unique(rows, itemgetter("Id")), key=("Id",), keep=())
 
     # --- parents -----------------------------------------------------------------------------------------
@@ -162,10 +163,17 @@ class PageWriter:
     def _link_external(self, conn: Connection, mapped: dict, found: list, lookup: Lookup) -> int:
         """Check every link to a row this page does not write; hold back records whose parent is missing.
 
-        A link written as NULL here (an optional parent that is not there) leaves the row's list of links."""
+        A link settled here leaves the row's list of links: written as NULL (an optional parent that is not
+        there), or as its parent when nothing this page writes can change the answer (the parent found is not
+        one this page writes, and no way tried before it leads to a table this page writes)."""
         produced = {(tb, row["salesforce_id"]) for rows in mapped.values() for tb, row, _ in rows}
+
+        def is_produced(ref: Ref) -> bool:
+            return ref.by == "salesforce_id" and ref.take == "id" and (ref.table, ref.key) in produced
+
         lookup.load_links((refs for rows in mapped.values() for _, _, links in rows for _, _, refs in links),
-                          lambda ref: ref.by == "salesforce_id" and ref.take == "id" and (ref.table, ref.key) in produced)
+                          is_produced)
+        mine = {spec.name for spec in self.stream.tables}
         held = 0
         for record_id in list(mapped):
             missing_required = orphaned = False
@@ -175,9 +183,12 @@ class PageWriter:
                 pending = []
                 for link in links:
                     col, value, refs = link
-                    status = state(value, lookup, produced)
+                    status, by = state(refs, lookup, produced)
                     if status == "ok":
-                        pending.append(link)
+                        if is_produced(by) or any(ref.table in mine for ref in refs[:refs.index(by)]):
+                            pending.append(link)
+                        else:
+                            assign(row, col, value, lookup)
                         continue
                     first = refs[0]
                     where = value.field or col
@@ -230,7 +241,8 @@ class PageWriter:
             if spec.kind == "lookup":
                 self.changed[spec.name] += upsert(conn, table, [r | stamp for r in rows], update=False)
             else:
-                self.changed[spec.name] += upsert(conn, table, [r | stamp | {"deleted_at": None} for r in rows])
+                stamp["deleted_at"] = None
+                self.changed[spec.name] += upsert(conn, table, [r | stamp for r in rows])
             written[spec.name] = [r["salesforce_id"] for r in rows]
             fresh.add(spec.name)
         record_ids = list(mapped)

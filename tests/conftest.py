@@ -18,7 +18,8 @@
   a sandbox org, with nothing this process inherited in SF_* / VMSYNC_*.
 * ``copy_database(source, target)``: ``target`` made to hold what ``source`` holds (copying a database some steps
   were synced into is faster than syncing them again).
-* ``engine``: an empty VMS database (a SQLite file, its tables made), for tests of what is written to it.
+* ``engine``: an empty VMS database (a SQLite file, its tables made), for tests of what is written to it;
+  ``db_engine``: the same on ``db_url``'s database (SQLite or PostgreSQL).
 * ``settings``, ``client``, ``sync``: settings for ``clean_sandbox`` and ``db_url``, a client connected with them,
   and ``sync(entity, run_id, **params)`` to run one step the way a notebook does.
 * ``--run-slow`` / ``--run-soak`` enable the tests marked ``slow`` / ``soak``.
@@ -162,7 +163,17 @@ def second_db_url(request: pytest.FixtureRequest, db_url: str, tmp_path) -> Iter
 
 @pytest.fixture
 def engine(tmp_path):
-    engine = open_engine(f"sqlite:///{tmp_path}/vms.db")
+    yield from made_database(f"sqlite:///{tmp_path}/vms.db")
+
+
+@pytest.fixture
+def db_engine(db_url):
+    yield from made_database(db_url)
+
+
+def made_database(url: str):
+    """An engine of the database at ``url``, its tables made; disposed of when resumed."""
+    engine = open_engine(url)
     create_schema(engine)
     yield engine
     engine.dispose()

@@ -3,19 +3,10 @@ older vmsync lacks added, and on a database already made, nothing but a look (ev
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from vmsync.store import tables as t
-from vmsync.store.database import create_schema, open_engine, schema_fingerprint
-
-
-@pytest.fixture
-def made(db_url):
-    engine = open_engine(db_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
+from vmsync.store.database import create_schema, schema_fingerprint
 
 
 def statements(engine, action) -> list[str]:
@@ -33,34 +24,34 @@ def statements(engine, action) -> list[str]:
     return sent
 
 
-def test_a_new_database_gets_every_table_and_records_its_schema(made):
-    assert set(t.metadata.tables) <= set(sa.inspect(made).get_table_names())
-    with made.connect() as conn:
+def test_a_new_database_gets_every_table_and_records_its_schema(db_engine):
+    assert set(t.metadata.tables) <= set(sa.inspect(db_engine).get_table_names())
+    with db_engine.connect() as conn:
         recorded = conn.execute(sa.select(t.sync_meta.c.value).where(t.sync_meta.c.key == "schema")).scalar()
     assert recorded == schema_fingerprint()
 
 
-def test_a_database_already_made_is_only_looked_at(made):
-    sent = statements(made, lambda: create_schema(made))
+def test_a_database_already_made_is_only_looked_at(db_engine):
+    sent = statements(db_engine, lambda: create_schema(db_engine))
     assert not [s for s in sent if s.lstrip().upper().startswith(("CREATE", "ALTER", "INSERT", "UPDATE"))]
     assert len(sent) <= 3, sent
 
 
-def test_a_column_an_older_vmsync_did_not_make_is_added_and_rows_are_kept(made):
-    with made.begin() as conn:
+def test_a_column_an_older_vmsync_did_not_make_is_added_and_rows_are_kept(db_engine):
+    with db_engine.begin() as conn:
         conn.execute(sa.text('ALTER TABLE "sf_contact" DROP COLUMN "Department"'))
         conn.execute(sa.text("""INSERT INTO "sf_contact" ("Id", "IsDeleted", run_id, synced_at)
                                 VALUES ('003000000000001AAA', false, 'old', CURRENT_TIMESTAMP)"""))
         conn.execute(sa.text("UPDATE sync_meta SET value = 'made by an older vmsync' WHERE key = 'schema'"))
-    create_schema(made)
-    columns = {c["name"] for c in sa.inspect(made).get_columns("sf_contact")}
-    with made.connect() as conn:
+    create_schema(db_engine)
+    columns = {c["name"] for c in sa.inspect(db_engine).get_columns("sf_contact")}
+    with db_engine.connect() as conn:
         kept = conn.execute(sa.text('SELECT "Id", "Department" FROM "sf_contact"')).all()
     assert "Department" in columns and kept == [("003000000000001AAA", None)]
 
 
-def test_a_table_gone_is_made_again_even_with_the_schema_recorded(made):
-    with made.begin() as conn:
+def test_a_table_gone_is_made_again_even_with_the_schema_recorded(db_engine):
+    with db_engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE sync_watermark"))
-    create_schema(made)
-    assert "sync_watermark" in sa.inspect(made).get_table_names()
+    create_schema(db_engine)
+    assert "sync_watermark" in sa.inspect(db_engine).get_table_names()

@@ -18,7 +18,6 @@ from vmsync.sandbox.generate import prepare
 from vmsync.sandbox.pathful import build_report
 from vmsync.sandbox.tls import ensure_certificates
 from vmsync.store import tables as t
-from vmsync.store.database import create_schema, open_engine
 from vmsync.sync.params import StepParams
 from vmsync.sync.step import run_step
 from vmsync.virtual import step
@@ -31,12 +30,9 @@ NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # the clock imports run with: a
 
 
 @pytest.fixture
-def engine(db_url):
-    """The test's database (``db_url``, SQLite or PostgreSQL), its tables made."""
-    engine = open_engine(db_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
+def engine(db_engine):
+    """Here ``engine`` is the test's ``db_url`` database (SQLite or PostgreSQL), its tables made."""
+    return db_engine
 
 
 @pytest.fixture(scope="session")

@@ -31,8 +31,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from sfsandbox.schema import sobject
 from vmsync.salesforce import SalesforceClient
-from vmsync.sandbox.schema import sobject
 from vmsync.store.tables import raw_table_name
 
 from . import org

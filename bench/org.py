@@ -19,13 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sfsandbox import Sandbox
 from vmsync.config import Settings, load_settings
 from vmsync.entities import ordered
 from vmsync.entities.spec import Entity
 from vmsync.runner import RunOptions, RunResult, run_suite
 from vmsync.runner.environment import sandbox_environment
 from vmsync.salesforce import SalesforceClient, connect
-from vmsync.sandbox import Sandbox
 from vmsync.sync.params import StepParams
 from vmsync.sync.step import StepResult, run_step
 

@@ -27,8 +27,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from vmsync.sandbox import Sandbox
-from vmsync.sandbox.query import run_query
+from sfsandbox import Sandbox
+from sfsandbox.query import run_query
 
 from . import org
 from .harness import Figure, ratio

@@ -30,7 +30,7 @@ import json
 import math
 import sys
 
-from vmsync.sandbox.generate.presets import PRESETS
+from sfsandbox.generate.presets import PRESETS
 
 from .harness import RESULTS, Figure
 

@@ -37,10 +37,10 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from sfsandbox import Sandbox
 from vmsync.config import load_settings
 from vmsync.runner.environment import sandbox_environment
 from vmsync.salesforce import connect
-from vmsync.sandbox import Sandbox
 from vmsync.store.database import create_schema, open_engine
 from vmsync.store.tables import metadata
 from vmsync.sync.params import StepParams

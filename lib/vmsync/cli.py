@@ -6,30 +6,16 @@ and ``command_parser`` (for usage errors). Exit codes: 0 success, 1 failure, 2 u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
-import signal
 import sys
-import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from .config import ConfigError
 
 USAGE_ERROR = 2
-
-
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text}")
-    return value
-
-
-def _port(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text}")
-    return value
 
 
 def _positive_float(text: str) -> float:
@@ -39,68 +25,29 @@ def _positive_float(text: str) -> float:
     return value
 
 
+@contextlib.contextmanager
+def _sandbox_org(preset: str, state_dir: Path) -> Iterator[dict]:
+    """A sandbox org for ``--sandbox``, in this process: its connection, stopped after."""
+    from sfsandbox import Sandbox, SandboxError
+
+    from .runner.plan import UsageError
+
+    try:
+        sandbox = Sandbox.start(preset=preset, state_dir=state_dir)
+    except (SandboxError, OSError, ValueError) as exc:
+        raise UsageError(f"cannot start the sandbox org ({preset} in {state_dir}): {exc}") from None
+    try:
+        yield sandbox.connection
+    finally:
+        sandbox.stop()
+
+
 def _add_sandbox(commands) -> None:
-    from .sandbox.org import PRESETS
-    from .sandbox.sessions import DEFAULT_SESSION_TTL
-    from .sandbox.usage import DEFAULT_DAILY_LIMIT
+    from sfsandbox.cli import add_serve_command
 
     sandbox = commands.add_parser("sandbox", help="the local sandbox Salesforce org")
-    actions = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
-    serve = actions.add_parser(
-        "serve", help="run the sandbox org in the foreground (Ctrl-C stops it)",
-        description="Serve a generated VMS org over HTTPS on 127.0.0.1 and write DIR/connection.json "
-                    "(login_url, instance_url, username, password, security_token, ca_bundle, ...).",
-    )
-    serve.add_argument("--preset", choices=PRESETS, default="tiny", help="size of the generated org (tiny)")
-    serve.add_argument("--seed", type=_non_negative, default=1, help="generator seed (1)")
-    serve.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1; 0 picks a free one (0)")
-    serve.add_argument("--state-dir", type=Path, default=Path(".sandbox"),
-                       help="where the org, certificates and connection.json live (.sandbox)")
-    serve.add_argument("--faults", type=Path, help="JSON file with a list of fault rules to start with")
-    serve.add_argument("--daily-api-limit", type=_non_negative, default=DEFAULT_DAILY_LIMIT,
-                       help=f"daily API request allocation ({DEFAULT_DAILY_LIMIT})")
-    serve.add_argument("--session-ttl", type=_positive_float, default=DEFAULT_SESSION_TTL,
-                       help=f"seconds a session lives without use ({DEFAULT_SESSION_TTL:g})")
-    serve.add_argument("--cache-dir", type=Path, help="where generated orgs are cached")
-    serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
-    serve.set_defaults(run=_sandbox_serve, command_parser=serve)
-
-
-def _sandbox_serve(args: argparse.Namespace) -> int:
-    from .sandbox.faults import FaultRuleError, load_rules
-    from .sandbox.server import open_sandbox
-
-    rules = []
-    if args.faults is not None:
-        try:
-            rules = load_rules(args.faults)
-        except OSError as exc:
-            args.command_parser.error(f"--faults: cannot read {args.faults}: {exc.strerror}")
-        except FaultRuleError as exc:
-            args.command_parser.error(f"--faults: {exc}")
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        server = open_sandbox(args.state_dir, args.preset, args.seed, port=args.port, faults=rules,
-                              daily_limit=args.daily_api_limit, session_ttl=args.session_ttl,
-                              cache_dir=args.cache_dir)
-    except OSError as exc:
-        print(f"vmsync sandbox serve: cannot start: {exc}", file=sys.stderr)
-        return USAGE_ERROR
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        server.start_thread()
-        print(f"Sandbox org ({args.preset}, seed {args.seed}) serving at {server.base_url}", flush=True)
-        print(f"Connection details: {server.connection_path}", flush=True)
-        print("Press Ctrl-C to stop.", flush=True)
-        stop.wait()
-    finally:
-        server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    print("Sandbox org stopped.", flush=True)
-    return 0
+    add_serve_command(sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True),
+                      "vmsync sandbox serve")
 
 
 def _names(text: str) -> list[str]:
@@ -128,7 +75,7 @@ def _timeout(text: str) -> float | None:
 
 def _add_org_options(parser: argparse.ArgumentParser) -> None:
     """--sandbox, --sandbox-preset, --sandbox-dir and --db, shared by ``run`` and ``check``."""
-    from .sandbox.org import PRESETS
+    from sfsandbox.org import PRESETS
 
     parser.add_argument("--sandbox", action="store_true",
                         help="start the built-in sandbox org for this command and use it (database "
@@ -188,8 +135,8 @@ def _run(args: argparse.Namespace) -> int:
 
     _quiet_library_logs()
     options = RunOptions(
-        sandbox=args.sandbox, sandbox_preset=args.sandbox_preset, sandbox_dir=args.sandbox_dir, db_url=args.db,
-        full=args.full, only=args.only, exclude=args.exclude, parallel=args.parallel, resume=args.resume,
+        sandbox=args.sandbox, sandbox_preset=args.sandbox_preset, sandbox_dir=args.sandbox_dir,
+        open_sandbox=_sandbox_org, db_url=args.db, full=args.full, only=args.only, exclude=args.exclude, parallel=args.parallel, resume=args.resume,
         runs_dir=args.runs_dir, allow_other_org=args.allow_other_org, cell_timeout=args.cell_timeout,
         step_timeout=args.step_timeout,
     )
@@ -280,6 +227,7 @@ def _check(args: argparse.Namespace) -> int:
 
     _quiet_library_logs()
     options = CheckOptions(sandbox=args.sandbox, sandbox_preset=args.sandbox_preset, sandbox_dir=args.sandbox_dir,
+                           open_sandbox=_sandbox_org,
                            db_url=args.db, reconcile=args.reconcile)
     return run_check(options, sys.stdout)
 

@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from sfsandbox.generate.timeline import GENERATED_UNTIL
 from vmsync.config import Settings, load_settings
 from vmsync.entities import ENTITIES
 from vmsync.errors import SyncError
 from vmsync.salesforce import RetryPolicy, connect
-from vmsync.sandbox.generate.timeline import GENERATED_UNTIL
 from vmsync.store import tables as t
 from vmsync.sync.params import StepParams
 from vmsync.sync.step import StepResult, run_step

@@ -27,9 +27,9 @@ import psutil
 import pytest
 import sqlalchemy as sa
 
+from sfsandbox import Sandbox
 from vmsync import notebook
 from vmsync.errors import SyncError
-from vmsync.sandbox import Sandbox
 
 from ..conftest import environ, postgres_schema, process_environ
 from .conftest import differences, snapshot, steps_for, wait_for

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from sfsandbox.generate import prepare
+from sfsandbox.pathful import build_report
+from sfsandbox.tls import ensure_certificates
 from vmsync.config import load_settings
 from vmsync.salesforce import connect
-from vmsync.sandbox.generate import prepare
-from vmsync.sandbox.pathful import build_report
-from vmsync.sandbox.tls import ensure_certificates
 from vmsync.store import tables as t
 from vmsync.sync.params import StepParams
 from vmsync.sync.step import run_step

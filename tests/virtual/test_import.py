@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from vmsync.sandbox.pathful import GeneratedReport
+from sfsandbox.pathful import GeneratedReport
 from vmsync.store import tables as t
 
 from ..conftest import POSTGRES_IN_SLOW

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from sfsandbox.pathful import GeneratedReport
 from vmsync.errors import ErrorClass, SyncError
-from vmsync.sandbox.pathful import GeneratedReport
 from vmsync.store import tables as t
 
 from .conftest import snapshot

@@ -27,7 +27,7 @@ from ..store import runs
 from ..sync.params import StepParams
 from ..sync.reconcile import reconcile
 from . import preflight
-from .environment import SANDBOX_DB_URL, sandbox_environment, settings_from, start_sandbox
+from .environment import SANDBOX_DB_URL, SandboxOpener, sandbox_environment, settings_from, start_sandbox
 from .lock import current_holder, is_stale
 from .plan import UsageError
 
@@ -43,6 +43,8 @@ class CheckOptions:
     sandbox: bool = False
     sandbox_preset: str = "demo"
     sandbox_dir: Path = Path(".sandbox")
+    open_sandbox: SandboxOpener | None = None
+    """How ``sandbox`` starts an org: the command line passes the sandbox package's."""
     db_url: str | None = None
     connection: dict | None = None
     env_file: str | None = ".env"
@@ -120,7 +122,7 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
 
     connection = options.connection
     if options.sandbox and connection is None:
-        connection = start_sandbox(options.sandbox_preset, options.sandbox_dir, stack)
+        connection = start_sandbox(options.open_sandbox, options.sandbox_preset, options.sandbox_dir, stack)
     env = {**os.environ, **(sandbox_environment(connection) if connection else {})}
     settings = settings_from(env, options.env_file)
     try:

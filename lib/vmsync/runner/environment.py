@@ -7,13 +7,16 @@ their environment, never through notebook parameters; the runner's own ``os.envi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..config import ConfigError, Settings, load_settings
 from .plan import UsageError
 
 SANDBOX_DB_URL = "sqlite:///sandbox.db"
+
+SandboxOpener = Callable[[str, Path], contextlib.AbstractContextManager[dict]]
+"""Starts a sandbox org of a preset in a state folder; the context gives its connection and stops it after."""
 
 
 def sandbox_environment(connection: dict) -> dict[str, str]:
@@ -33,13 +36,10 @@ def settings_from(environ: Mapping[str, str] | None, env_file: str | None, *, ne
         raise UsageError("the configuration is not usable:\n  " + "\n  ".join(exc.problems)) from None
 
 
-def start_sandbox(preset: str, state_dir: Path, stack: contextlib.ExitStack) -> dict:
-    """Start a sandbox org in this process, stopped when ``stack`` closes; returns its connection."""
-    from ..sandbox import Sandbox, SandboxError
-
-    try:
-        sandbox = Sandbox.start(preset=preset, state_dir=state_dir)
-    except (SandboxError, OSError, ValueError) as exc:
-        raise UsageError(f"cannot start the sandbox org ({preset} in {state_dir}): {exc}") from None
-    stack.callback(sandbox.stop)
-    return sandbox.connection
+def start_sandbox(opener: SandboxOpener | None, preset: str, state_dir: Path, stack: contextlib.ExitStack) -> dict:
+    """Start a sandbox org with ``opener`` (the command line hands in the sandbox package's), stopped when
+    ``stack`` closes; returns its connection. The runner itself never imports the sandbox."""
+    if opener is None:
+        raise UsageError("--sandbox needs a sandbox org to start: run it with `vmsync run --sandbox`, or pass "
+                         "the connection of a running one")
+    return stack.enter_context(opener(preset, state_dir))

@@ -32,7 +32,7 @@ from ..store import runs
 from ..store.database import create_schema
 from ..store.tables import sync_run, sync_step
 from . import preflight, record, render
-from .environment import SANDBOX_DB_URL, sandbox_environment, settings_from, start_sandbox
+from .environment import SANDBOX_DB_URL, SandboxOpener, sandbox_environment, settings_from, start_sandbox
 from .execute import Limits
 from .folder import FAILED, INTERRUPTED, RUNNING, SUCCEEDED, RunFolder, check_runs_dir, new_run_id
 from .lock import LockHeld, RunLock, current_holder, is_stale
@@ -53,6 +53,8 @@ class RunOptions:
     sandbox: bool = False
     sandbox_preset: str = "demo"
     sandbox_dir: Path = Path(".sandbox")
+    open_sandbox: SandboxOpener | None = None
+    """How ``sandbox`` starts an org: the command line passes the sandbox package's."""
     db_url: str | None = None
     full: bool = False
     only: list[str] = field(default_factory=list)
@@ -130,7 +132,7 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
 
     connection = options.connection
     if options.sandbox and connection is None:
-        connection = start_sandbox(options.sandbox_preset, options.sandbox_dir, stack)
+        connection = start_sandbox(options.open_sandbox, options.sandbox_preset, options.sandbox_dir, stack)
     overrides = {"VMSYNC_DB_URL": db_url, "VMSYNC_RUNS_DIR": str(runs_dir)}
     if connection is not None:
         overrides |= sandbox_environment(connection)

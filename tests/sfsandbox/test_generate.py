@@ -12,12 +12,12 @@ from datetime import timedelta
 
 import pytest
 
-from vmsync.sandbox.clock import Clock
-from vmsync.sandbox.generate import GENERATED_UNTIL, PRESETS, counts, generate, prepare
-from vmsync.sandbox.ids import is_valid_id
-from vmsync.sandbox.schema import OBJECTS, SESSION_STATUSES, sobject, sobject_for_id
-from vmsync.sandbox.store import Store
-from vmsync.sandbox.values import stored_datetime
+from sfsandbox.clock import Clock
+from sfsandbox.generate import GENERATED_UNTIL, PRESETS, counts, generate, prepare
+from sfsandbox.ids import is_valid_id
+from sfsandbox.schema import OBJECTS, SESSION_STATUSES, sobject, sobject_for_id
+from sfsandbox.store import Store
+from sfsandbox.values import stored_datetime
 
 SEED = 11
 UNTIL = stored_datetime(GENERATED_UNTIL)

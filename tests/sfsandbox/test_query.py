@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vmsync.sandbox import schema, store
-from vmsync.sandbox.query import MAX_JOINED_TABLES, run_query
-from vmsync.sandbox.soql import SoqlError
-from vmsync.sandbox.values import to_csv, to_json, to_storage
+from sfsandbox import schema, store
+from sfsandbox.query import MAX_JOINED_TABLES, run_query
+from sfsandbox.soql import SoqlError
+from sfsandbox.values import to_csv, to_json, to_storage
 
 NOW = datetime(2026, 5, 2, 15, 30, tzinfo=UTC)
 VERSION = "59.0"

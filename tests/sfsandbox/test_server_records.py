@@ -11,7 +11,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from vmsync.sandbox import schema
+from sfsandbox import schema
 
 FROZEN = datetime(2026, 3, 2, 12, 30, 45, tzinfo=UTC)
 
@@ -149,13 +149,13 @@ def test_running_out_of_api_calls_refuses_every_call(clean_sandbox):
 
 
 def test_a_handler_bug_is_a_logged_500_with_the_error_list(raw, monkeypatch, caplog):
-    from vmsync.sandbox import describe
+    from sfsandbox import describe
 
     def broken(version):
         raise RuntimeError("a bug in describe")
 
     monkeypatch.setattr(describe, "describe_global", broken)  # the session's server runs in this process
-    with caplog.at_level("ERROR", logger="vmsync.sandbox.server"):
+    with caplog.at_level("ERROR", logger="sfsandbox.server"):
         response = raw.get("sobjects")
     assert response.status_code == 500
     assert response.json()[0]["errorCode"] == "UNKNOWN_EXCEPTION"

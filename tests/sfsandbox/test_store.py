@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from vmsync.sandbox.clock import Clock
-from vmsync.sandbox.ids import is_valid_id, make_id, to18
-from vmsync.sandbox.schema import OBJECTS
-from vmsync.sandbox.store import Store, StoreError
+from sfsandbox.clock import Clock
+from sfsandbox.ids import is_valid_id, make_id, to18
+from sfsandbox.schema import OBJECTS
+from sfsandbox.store import Store, StoreError
 
 T0 = datetime(2026, 11, 1, 12, 0, 30, 250_000, tzinfo=UTC)
 T0_TEXT = "2026-11-01T12:00:30.250+0000"

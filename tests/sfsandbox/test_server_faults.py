@@ -13,7 +13,7 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from vmsync.sandbox.faults import FaultRuleError, FaultSet, load_rules
+from sfsandbox.faults import FaultRuleError, FaultSet, load_rules
 
 from .conftest import RawApi
 
@@ -116,7 +116,7 @@ def test_contains_narrows_a_rule_to_matching_requests(faulty):
 
 
 def test_faults_from_a_file_at_start_survive_reset(tmp_path):
-    from vmsync.sandbox import Sandbox
+    from sfsandbox import Sandbox
 
     path = tmp_path / "faults.json"
     path.write_text(json.dumps([{"kind": "limits", "effect": "error", "status": 500}]))

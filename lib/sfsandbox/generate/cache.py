@@ -22,11 +22,11 @@ def _schema_fingerprint() -> str:
 
 
 def resolve_cache_dir(override: str | Path | None = None) -> Path:
-    """Where generated orgs are kept: the argument, else ``$VMSYNC_CACHE_DIR``, else ``~/.cache/vmsync/sandbox``."""
+    """Where generated orgs are kept: the argument, else ``$SFSANDBOX_CACHE_DIR``, else ``~/.cache/sfsandbox``."""
     if override is not None:
         return Path(override)
-    env = os.environ.get("VMSYNC_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "vmsync" / "sandbox"
+    env = os.environ.get("SFSANDBOX_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "sfsandbox"
 
 
 def prepare(preset: str, seed: int = 0, cache_dir: str | Path | None = None) -> Path:

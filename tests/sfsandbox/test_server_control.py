@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vmsync.sandbox import SandboxError
+from sfsandbox import SandboxError
 
 from .conftest import RawApi
 

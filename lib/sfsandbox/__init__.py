@@ -11,7 +11,7 @@ Start one in a line, use it, stop it::
 ``sb.connection`` holds what a client needs (also written to ``<state_dir>/connection.json``, mode 0600):
 ``login_url``, ``instance_url``, ``username``, ``password``, ``security_token``, ``consumer_key``,
 ``consumer_secret``, ``ca_bundle``, ``admin_token``. The server runs in a thread of this process by default,
-or in a subprocess (``in_process=False``, the same as ``vmsync sandbox serve``).
+or in a subprocess (``in_process=False``, the same as ``sfsandbox serve``).
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ class Sandbox:
     @classmethod
     def _start_process(cls, state: Path, preset, seed, rules, port, daily_api_limit, session_ttl, cache_dir,
                        startup_timeout, temporary) -> Sandbox:
-        command = [sys.executable, "-m", "vmsync.cli", "sandbox", "serve", "--preset", preset, "--seed", str(seed),
+        command = [sys.executable, "-m", "sfsandbox", "serve", "--preset", preset, "--seed", str(seed),
                    "--port", str(port), "--state-dir", str(state), "--daily-api-limit", str(daily_api_limit),
                    "--session-ttl", str(session_ttl)]
         if rules:

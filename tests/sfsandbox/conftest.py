@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from vmsync.sandbox import Sandbox
+from sfsandbox import Sandbox
 
 VERSION = "59.0"
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from vmsync.sandbox import bulk, cursors
-from vmsync.sandbox.bulk import BulkJobs
-from vmsync.sandbox.cursors import Cursors
-from vmsync.sandbox.responses import ApiError
-from vmsync.sandbox.usage import ApiUsage
+from sfsandbox import bulk, cursors
+from sfsandbox.bulk import BulkJobs
+from sfsandbox.cursors import Cursors
+from sfsandbox.responses import ApiError
+from sfsandbox.usage import ApiUsage
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceExpiredSession
 
-from vmsync.sandbox.sessions import Credentials, Sessions
+from sfsandbox.sessions import Credentials, Sessions
 
 from .conftest import RawApi
 

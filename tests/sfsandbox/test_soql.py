@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vmsync.sandbox.soql import (
+from sfsandbox.soql import (
     MAX_QUERY_LENGTH,
     BoolOp,
     Comparison,

@@ -15,9 +15,9 @@ import pytest
 import requests
 from cryptography import x509
 
+from sfsandbox import Sandbox, http_session
+from sfsandbox.tls import ensure_certificates
 from vmsync.cli import main
-from vmsync.sandbox import Sandbox, http_session
-from vmsync.sandbox.tls import ensure_certificates
 
 VMSYNC = Path(sys.executable).with_name("vmsync")
 

@@ -27,7 +27,7 @@ from .values import parse_datetime
 
 if TYPE_CHECKING:
     from .org import Org
-    from .routes import Request
+    from .request import Request
 
 
 def _body(req: Request) -> dict:

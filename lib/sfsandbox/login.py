@@ -23,7 +23,7 @@ from .responses import XML_TYPE, ApiError, Response, json_response
 
 if TYPE_CHECKING:
     from .org import Org
-    from .routes import Request
+    from .request import Request
 
 PARTNER = "{urn:partner.soap.sforce.com}"
 INVALID_LOGIN = "Invalid username, password, security token; or user locked out."

@@ -12,10 +12,10 @@ import shutil
 from pathlib import Path
 
 from . import generate
-from .bulk import BulkJobs
 from .clock import Clock
 from .cursors import Cursors
 from .faults import FaultSet
+from .jobs import BulkJobs
 from .sessions import DEFAULT_SESSION_TTL, Credentials, Sessions
 from .store import Store
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage

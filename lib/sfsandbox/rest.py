@@ -19,7 +19,7 @@ from .store import StoreError
 
 if TYPE_CHECKING:
     from .org import Org
-    from .routes import Request
+    from .request import Request
 
 DEFAULT_BATCH = 2_000
 MIN_BATCH, MAX_BATCH = 200, 2_000

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import Message
 from urllib.parse import parse_qs
 
 from . import bulk, control, login, rest
@@ -19,23 +18,6 @@ MIN_VERSION = 47.0
 _V = r"/services/data/v(?P<version>\d{2,3}\.\d)"
 _OBJ = r"(?P<object>[A-Za-z][A-Za-z0-9_]*)"
 _ID = r"(?P<id>[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?)"
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: Message
-    body: bytes
-    params: dict[str, str]
-    base_url: str
-    session: str | None = None
-    fail_job: str | None = None  # set by a ``fail_job`` fault: the bulk job polled fails with this message
-
-    @property
-    def version(self) -> str:
-        return self.params["version"]
 
 
 @dataclass(frozen=True)

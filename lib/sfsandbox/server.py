@@ -28,8 +28,9 @@ from . import control, login, routes
 from .faults import FaultRule
 from .org import Org
 from .pathful import write_report
+from .request import Request
 from .responses import ApiError, Response, not_found
-from .routes import Request, Route
+from .routes import Route
 from .sessions import DEFAULT_SESSION_TTL, write_private_json
 from .tls import ensure_certificates
 from .usage import DEFAULT_DAILY_LIMIT

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sfsandbox import bulk, cursors
-from sfsandbox.bulk import BulkJobs
+from sfsandbox import cursors
+from sfsandbox import jobs as jobs_module
 from sfsandbox.cursors import Cursors
+from sfsandbox.jobs import BulkJobs
 from sfsandbox.responses import ApiError
 from sfsandbox.usage import ApiUsage
 
@@ -51,7 +52,7 @@ def test_cursors_drop_the_oldest_beyond_their_bounds(monkeypatch):
 
 
 def test_bulk_jobs_are_bounded_and_counted_per_day(monkeypatch):
-    monkeypatch.setattr(bulk, "MAX_JOBS", 2)
+    monkeypatch.setattr(jobs_module, "MAX_JOBS", 2)
     clock = FakeClock()
     jobs = BulkJobs(clock)
     jobs.daily_limit = 3

@@ -13,14 +13,14 @@ import html
 from IPython.display import HTML, Markdown, display
 from sqlalchemy import select
 
-from .config import load_settings
-from .display import Table
-from .entities import get as get_entity
-from .report.scraps import SCRAP, glue
-from .store import tables as t
-from .store.database import open_engine
-from .sync.params import StepParams, manual_run_id
-from .sync.step import StepResult, run_step
+from ..config import load_settings
+from ..display import Table
+from ..entities import get as get_entity
+from ..report.scraps import SCRAP, glue
+from ..store import tables as t
+from ..store.database import open_engine
+from ..sync.params import StepParams, manual_run_id
+from ..sync.step import StepResult, run_step
 
 
 def sync(entity: str, *, run_id: str | None = None, db_url: str | None = None, **params) -> StepResult:

@@ -4,6 +4,8 @@ Credentials are read here, inside the kernel, from the environment; they are nev
 never shown. The figures are glued in scrapbook's format under one fixed name, ``vmsync_step``, so the summary
 (or anyone, with scrapbook) can read every step of a run back from the executed notebooks. Nothing here
 imports pandas: a kernel starts in a fraction of the time, and the tables are ``display.Table``s.
+
+``virtual`` is what the virtual sessions notebook calls; ``template`` makes the entity notebooks themselves.
 """
 
 from __future__ import annotations

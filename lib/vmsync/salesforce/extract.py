@@ -28,7 +28,7 @@ MIN_BATCH, MAX_BATCH = 200, 2000  # the range Sforce-Query-Options batchSize acc
 
 class QueryClient(Protocol):
     """The client as paging uses it (``SalesforceClient`` is one): its session, its retrying ``call`` and the
-    typed columns of a SELECT. Typed here so that this module needs nothing from the client's."""
+    typed columns of a SELECT. Declared here, not imported, so client and extract do not import each other."""
 
     sf: Salesforce
     bulk_poll_wait: float

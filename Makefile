@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup test lint run lab bench clean
+.PHONY: setup test lint run lab bench notebooks clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,10 @@ lab: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# The entity notebooks, written again from their template and the entities' specs.
+notebooks: setup
+	$(BIN)/vmsync notebooks
 
 clean:
 	rm -rf $(VENV) runs .sandbox *.db .pytest_cache .ruff_cache .hypothesis bench/results.json

@@ -28,7 +28,7 @@ def test_to_pandas_gives_the_same_rows():
 
 
 def test_a_step_kernel_imports_none_of_what_only_readers_of_runs_need():
-    code = ("import sys, vmsync.notebook, vmsync.virtual.notebook; "
+    code = ("import sys, vmsync.notebook, vmsync.notebook.virtual; "
             "print(sorted(m for m in ('pandas', 'scrapbook', 'psycopg', 'papermill', 'nbformat') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -232,6 +232,35 @@ def _check(args: argparse.Namespace) -> int:
     return run_check(options, sys.stdout)
 
 
+def _add_notebooks(commands) -> None:
+    notebooks = commands.add_parser(
+        "notebooks", help="write the entity notebooks from their template",
+        description="Write notebooks/<entity>.ipynb for every entity that reads Salesforce, from the one template "
+                    "and the entity's spec. --check writes nothing: exit 1, naming them, when notebooks differ "
+                    "from what the template gives.",
+    )
+    notebooks.add_argument("--check", action="store_true", help="only compare; exit 1 when a notebook differs")
+    notebooks.set_defaults(run=_notebooks, command_parser=notebooks)
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    from .notebook import template
+    from .runner.plan import default_notebooks_dir
+
+    folder = default_notebooks_dir()
+    if args.check:
+        stale = template.differing(folder)
+        if stale:
+            print(f"vmsync notebooks: not what the template gives, in {folder}: {', '.join(stale)} "
+                  "(vmsync notebooks writes them)", file=sys.stderr)
+            return 1
+        print(f"Every entity notebook in {folder} is what the template gives.")
+        return 0
+    for name in template.write(folder):
+        print(f"wrote {folder / name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vmsync", description="Keep a VMS database in step with Salesforce.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -239,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_status(commands)
     _add_report(commands)
     _add_check(commands)
+    _add_notebooks(commands)
     _add_sandbox(commands)
     return parser
 

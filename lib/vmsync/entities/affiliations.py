@@ -62,6 +62,9 @@ ENTITY = Entity(
     title="Affiliations",
     description="npe5__Affiliation__c records into `affiliation`: every kind of contact tied to an "
                 "organization, a school or a district, with role, status, primary flag and dates.",
+    intro="Affiliations tie a contact of any kind (volunteer, teacher or student) to an Account of any kind "
+          "(organization, school or district), with role, status, primary flag and dates. One whose contact "
+          "or Account is not synced yet waits as an orphan and is linked when it arrives.",
     depends_on=("volunteers", "teachers", "students", "organizations", "schools"),
     streams=(
         Stream(

@@ -40,6 +40,8 @@ ENTITY = Entity(
     title="Classes",
     description="Class__c records (a school's students by graduation year) into `class`, each linked to its "
                 "school.",
+    intro="Classes are the Class__c records: one per school and graduation year, each linked to its school. "
+          "A class whose school is not synced yet waits as an orphan and is written when the school arrives.",
     depends_on=("schools",),
     streams=(
         Stream(

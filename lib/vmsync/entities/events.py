@@ -280,6 +280,10 @@ ENTITY = Entity(
     description="Sessions (less drafts and connector sessions) into `event`, with `event_district`, "
                 "`event_skill` and `skill`; volunteer Session Participants into `event_volunteer`. Sessions "
                 "get their school's district, or their students' schools' districts, after the streams.",
+    intro="Events are the Sessions of the VMS org (less drafts and connector sessions), with their districts "
+          "and skills, and the volunteers who took part in them. A session's district comes from the name it "
+          "gives (matched through the known aliases) and from its school; a participation whose volunteer or "
+          "session is not synced yet waits and is linked when it arrives.",
     depends_on=("schools", "volunteers"),
     derive=derive_event_districts,
     streams=(

@@ -137,6 +137,9 @@ ENTITY = Entity(
     description="Tasks about contacts and EmailMessages into `history`, each tied to its contact and, when it "
                 "is about one, its session; Cases with a contact into `support_case`, for emails filed under "
                 "a Case.",
+    intro="History is what happened with a contact: Tasks (calls, meetings, notes) and the emails filed in "
+          "Salesforce, each tied to its contact and, when it is about one, its session. An email finds its "
+          "contact by its recipients' and sender's addresses, then by the Contact or Case it is filed under.",
     depends_on=("events", "volunteers", "teachers", "students"),
     streams=(
         Stream(name="cases", object="Case", fields=fields("ContactId LastModifiedDate:datetime"),

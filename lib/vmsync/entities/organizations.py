@@ -30,6 +30,8 @@ ENTITY = Entity(
     title="Organizations",
     description="Business, non-profit and other Accounts (not households, schools or districts) into "
                 "`organization`.",
+    intro="Organizations are the Accounts that are not households, schools or districts: the businesses and "
+          "agencies volunteers come from.",
     streams=(
         Stream(
             name="organizations",

@@ -37,6 +37,9 @@ ENTITY = Entity(
     title="Pathways",
     description="Pathways into `pathway`, their sessions into `pathway_event` and their participants (any "
                 "kind of contact) into `pathway_contact`.",
+    intro="Pathways group sessions and people: each Pathway with the sessions it includes and the contacts "
+          "(volunteers, teachers or students) who take part. A link whose pathway, session or contact is not "
+          "synced yet waits until it is.",
     depends_on=("events", "volunteers", "teachers", "students"),
     streams=(
         Stream(name="pathways", object="Pathway__c", fields=fields("Name LastModifiedDate:datetime"), where=None,

@@ -40,6 +40,8 @@ ENTITY = Entity(
     title="Schools and districts",
     description="School District and School accounts into `district` and `school`, each school linked to "
                 "its district.",
+    intro="Districts and schools come from Salesforce Accounts of type School District and School; every "
+          "school is linked to its district.",
     streams=(
         Stream(
             name="districts",

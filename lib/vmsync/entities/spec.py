@@ -123,6 +123,9 @@ class Entity:
     skipped this way is not a failure and holds nothing up."""
     writes: tuple[str, ...] = ()
     """Model tables written other than through streams (a step whose source is not Salesforce)."""
+    intro: str = ""
+    """The opening paragraph of the entity's notebook, for its reader: what the records are and what waits for
+    what. ``description`` says which objects go into which tables."""
 
     @property
     def tables(self) -> tuple[str, ...]:

@@ -31,6 +31,10 @@ ENTITY = Entity(
     title="Student participation",
     description="Student Session Participants into `event_student`; then sessions with no school and no "
                 "district get their students' schools' districts in `event_district`.",
+    intro="Student participation is the Session Participants of type Student: which student took part in "
+          "which session, with status and hours. Changes in Salesforce are applied to participations already "
+          "synced. Afterwards, sessions with no school and no district get their students' schools' "
+          "districts.",
     depends_on=("events", "students"),
     derive=derive_event_districts,
     streams=(

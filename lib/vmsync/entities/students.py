@@ -64,6 +64,9 @@ ENTITY = Entity(
     title="Students",
     description="Contacts of type Student into `contact` + `student` (linked to their school and class), "
                 "with their personal `email` and `phone`.",
+    intro="Students are the Contacts of type Student, with their school, class, grades and personal email "
+          "and phone. There are many (about 160,000 in the real org); they are read and written page by "
+          "page.",
     # after volunteers, so a volunteer who became a student has left volunteers (with the addresses and skills
     # only volunteers keep) before arriving here; schools and classes, to link them
     depends_on=("schools", "classes", "volunteers"),

@@ -42,6 +42,9 @@ ENTITY = Entity(
     title="Teachers",
     description="Contacts of type Teacher into `contact` + `teacher` (linked to their school), with their "
                 "work `email` and `phone`.",
+    intro="Teachers are the Contacts of type Teacher, with their school, work email and work phone. A "
+          "contact that becomes a teacher keeps its contact row (and its history), leaving its volunteer or "
+          "student part.",
     # after volunteers, so a volunteer who became a teacher has left volunteers (with the addresses and skills
     # only volunteers keep) before arriving here; schools, to link them
     depends_on=("schools", "volunteers"),

@@ -132,6 +132,8 @@ ENTITY = Entity(
     title="Volunteers",
     description="Contacts of type Volunteer (or no type) into `contact` + `volunteer`, with `email`, `phone`, "
                 "`address`, `skill` and `volunteer_skill`.",
+    intro="Volunteers are the Contacts of type Volunteer (or with no type), with their emails, phones, "
+          "addresses and skills.",
     depends_on=("organizations",),
     streams=(
         contact_stream(

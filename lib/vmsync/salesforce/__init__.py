@@ -4,6 +4,7 @@ from .client import DeletedRecord, DeletedRecords, SalesforceClient, UpdatedIds
 from .connect import connect, login_arguments, login_domain
 from .retry import RetryPolicy, call_with_retries
 from .soql import SelectShape, select_shape, soql_datetime, soql_quote
+from .source import SalesforceSource
 from .transport import DEFAULT_TIMEOUT
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "DeletedRecords",
     "RetryPolicy",
     "SalesforceClient",
+    "SalesforceSource",
     "SelectShape",
     "UpdatedIds",
     "call_with_retries",

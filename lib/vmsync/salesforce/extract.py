@@ -13,18 +13,29 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
+from simple_salesforce import Salesforce
 from simple_salesforce.bulk2 import Operation
 
 from ..errors import ErrorClass, IncompleteResponse, SyncError
 from .records import Column, flat_from_csv, flat_from_json
-from .soql import select_shape
+from .soql import SelectShape, select_shape
 
-if TYPE_CHECKING:
-    from .client import SalesforceClient
-
+T = TypeVar("T")
 MIN_BATCH, MAX_BATCH = 200, 2000  # the range Sforce-Query-Options batchSize accepts
+
+
+class QueryClient(Protocol):
+    """The client as paging uses it (``SalesforceClient`` is one): its session, its retrying ``call`` and the
+    typed columns of a SELECT. Declared here, not imported, so client and extract do not import each other."""
+
+    sf: Salesforce
+    bulk_poll_wait: float
+
+    def call(self, fn: Callable[[], T], doing: str) -> T: ...
+
+    def columns(self, shape: SelectShape) -> list[Column]: ...
 
 
 def _shape(soql: str):
@@ -38,7 +49,7 @@ def _repeated(where: str, what: str, marker: str) -> SyncError:
     return SyncError(ErrorClass.UNKNOWN, f"{what}: the server sent {where} {marker} twice; stopped paging")
 
 
-def rest_pages(client: SalesforceClient, soql: str, *, include_deleted: bool, page_size: int) \
+def rest_pages(client: QueryClient, soql: str, *, include_deleted: bool, page_size: int) \
         -> Iterator[list[dict]]:
     """Pages of flat records from REST query / queryAll, following ``nextRecordsUrl``."""
     if not MIN_BATCH <= page_size <= MAX_BATCH:
@@ -66,7 +77,7 @@ def rest_pages(client: SalesforceClient, soql: str, *, include_deleted: bool, pa
                              f"{what}, page {len(seen) + 1}")
 
 
-def bulk_pages(client: SalesforceClient, soql: str, *, include_deleted: bool, max_records: int) \
+def bulk_pages(client: QueryClient, soql: str, *, include_deleted: bool, max_records: int) \
         -> Iterator[list[dict]]:
     """Pages of flat records from a Bulk 2.0 query (queryAll) job, ``max_records`` rows at most each."""
     if max_records < 1:

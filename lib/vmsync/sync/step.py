@@ -18,7 +18,7 @@ from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, sele
 from ..config import ConfigError, Settings
 from ..entities import get as get_entity
 from ..entities.spec import Entity, Stream
-from ..salesforce import soql_datetime
+from ..salesforce import SalesforceSource, soql_datetime
 from ..store import runs
 from ..store import tables as t
 from ..store.chunks import chunks
@@ -34,7 +34,8 @@ PROGRESS_ENV = "VMSYNC_PROGRESS_FILE"
 BULK_PAGE = 10_000  # records per Bulk 2.0 result page: two pages in memory at most (one prefetched)
 
 
-def run_step(entity: str, params: StepParams, settings: Settings, *, client=None) -> StepResult:
+def run_step(entity: str, params: StepParams, settings: Settings, *,
+             client: SalesforceSource | None = None) -> StepResult:
     """Run one entity's step; the result is returned, and also raised as ``SyncError`` when the step failed.
 
     ``params`` are checked before anything is written. ``client`` is a connected Salesforce client; without
@@ -85,8 +86,8 @@ def build_soql(stream: Stream, since: datetime | None, *, leaving: bool = False)
     return soql + " ORDER BY SystemModstamp ASC, Id ASC"
 
 
-def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams, client,
-                result: StepResult) -> StreamResult:
+def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams,
+                client: SalesforceSource, result: StepResult) -> StreamResult:
     key = spec.stream_key(stream)
     now = datetime.now(UTC)
     with engine.connect() as conn:
@@ -126,7 +127,7 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
 
 
 @contextmanager
-def metered(client, result: StepResult):
+def metered(client: SalesforceSource, result: StepResult):
     """The API calls the step made, and the org's daily usage after them, into ``result`` however it ends."""
     before = client.api_calls
     try:
@@ -156,7 +157,7 @@ def _finish(tx, dry_run: bool) -> None:
         tx.commit()
 
 
-def _pages(client, stream: Stream, soql: str, full: bool, params: StepParams):
+def _pages(client: SalesforceSource, stream: Stream, soql: str, full: bool, params: StepParams):
     use_bulk = params.api == "bulk" or (params.api == "auto" and full and
                                         client.count(_count_soql(stream)) >= params.bulk_threshold)
     if use_bulk:
@@ -168,8 +169,8 @@ def _count_soql(stream: Stream) -> str:
     return f"SELECT COUNT() FROM {stream.object}" + (f" WHERE {stream.where}" if stream.where else "")
 
 
-def _apply_deletes(conn: Connection, client, writer: PageWriter, stream: Stream, since: datetime,
-                   now: datetime) -> int:
+def _apply_deletes(conn: Connection, client: SalesforceSource, writer: PageWriter, stream: Stream,
+                   since: datetime, now: datetime) -> int:
     """Records deleted (also purged) since ``since``, and records that left the stream's filter."""
     gone = [d.id for d in client.deleted(stream.object, since, now).records]
     n = writer.mark_deleted(conn, gone)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from IPython.display import Markdown, display
 
-from .. import notebook as nb
 from ..display import Table
 from ..sync.params import manual_run_id
-from .about import DEPENDS_ON, DESCRIPTION, TITLE
-from .options import DEFAULT_PARTNER, DEFAULT_TIMEZONE, VirtualParams, environment
-from .step import VirtualResult, run
+from ..virtual.about import DEPENDS_ON, DESCRIPTION, TITLE
+from ..virtual.options import DEFAULT_PARTNER, DEFAULT_TIMEZONE, VirtualParams, environment
+from ..virtual.step import VirtualResult, run
+from . import record
+from . import show as show_step
 
 HELD = {"rows": "data rows in the file", "blank_rows": "blank rows",
         "other_partner": "rows of other partners", "student_or_parent": "student and parent rows",
@@ -47,16 +48,16 @@ def sync(*, source: str | None = None, mode: str = "incremental", cutoff=None, u
         raise
     finally:
         if result is not None:
-            nb.record(result)
+            record(result)
 
 
 def show(result: VirtualResult) -> Table | None:
-    """The step's figures (as ``notebook.show``), or why it was skipped."""
+    """The step's figures (as an entity notebook shows them), or why it was skipped."""
     if result.status == "skipped":
         display(Markdown(f"Step **{result.entity}** skipped: {result.skip_reason}."))
         return None
     display(Markdown(f"Source: `{result.source}`; cutoff: {result.report.get('cutoff') or 'none (full)'}."))
-    return nb.show(result)
+    return show_step(result)
 
 
 def held(result: VirtualResult) -> Table:

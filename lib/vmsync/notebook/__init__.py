@@ -4,6 +4,8 @@ Credentials are read here, inside the kernel, from the environment; they are nev
 never shown. The figures are glued in scrapbook's format under one fixed name, ``vmsync_step``, so the summary
 (or anyone, with scrapbook) can read every step of a run back from the executed notebooks. Nothing here
 imports pandas: a kernel starts in a fraction of the time, and the tables are ``display.Table``s.
+
+``virtual`` is what the virtual sessions notebook calls; ``template`` makes the entity notebooks themselves.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ import html
 from IPython.display import HTML, Markdown, display
 from sqlalchemy import select
 
-from .config import load_settings
-from .display import Table
-from .entities import get as get_entity
-from .report.scraps import SCRAP, glue
-from .store import tables as t
-from .store.database import open_engine
-from .sync.params import StepParams, manual_run_id
-from .sync.step import StepResult, run_step
+from ..config import load_settings
+from ..display import Table
+from ..entities import get as get_entity
+from ..report.scraps import SCRAP, glue
+from ..store import tables as t
+from ..store.database import open_engine
+from ..sync.params import StepParams, manual_run_id
+from ..sync.step import StepResult, run_step
 
 
 def sync(entity: str, *, run_id: str | None = None, db_url: str | None = None, **params) -> StepResult:

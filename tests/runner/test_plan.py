@@ -8,9 +8,10 @@ import shutil
 import pytest
 
 from vmsync.entities import ENTITIES, ordered
+from vmsync.errors import UsageError
 from vmsync.report.index import write_index
 from vmsync.runner.folder import RunFolder, is_run_id, new_run_id
-from vmsync.runner.plan import UsageError, build_plan, default_notebooks_dir, parse_names
+from vmsync.runner.plan import build_plan, default_notebooks_dir, parse_names
 from vmsync.runner.progress import Progress, table
 
 

@@ -33,10 +33,11 @@ def rebuild(run_id: str | None, runs_dir: Path, *, db_url: str | None = None, se
 
     Raises the runner's ``UsageError`` for an unknown run, a run still running, or no summary notebook.
     """
+    from ..errors import UsageError
     from ..runner import artifact, render
     from ..runner.execute import Limits, execute
     from ..runner.folder import FAILED, SUCCEEDED, RunFolder, list_runs
-    from ..runner.plan import UsageError, summary_notebook
+    from ..runner.plan import summary_notebook
     from ..runner.secrets import scan_and_redact
     from ..runner.status import shown_status
 

@@ -25,7 +25,7 @@ from typing import TextIO
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import SyncError
+from ..errors import SyncError, UsageError
 from ..report import alerts
 from ..report.index import INDEX, write_index
 from ..store import runs
@@ -36,7 +36,7 @@ from .environment import SANDBOX_DB_URL, sandbox_environment, settings_from, sta
 from .execute import Limits
 from .folder import FAILED, INTERRUPTED, RUNNING, SUCCEEDED, RunFolder, check_runs_dir, new_run_id
 from .lock import LockHeld, RunLock, current_holder, is_stale
-from .plan import Step, UsageError, build_plan, default_notebooks_dir, summary_notebook
+from .plan import Step, build_plan, default_notebooks_dir, summary_notebook
 from .progress import Progress, table
 from .schedule import StepContext, run_notebook, run_steps
 from .secrets import scan_and_redact

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import threading
@@ -174,13 +173,10 @@ def _quiet_library_logs(verbose: bool = False) -> None:
 
 
 def _hook_command(name: str) -> str | None:
-    """A hook command (``VMSYNC_ON_FAILURE``, ``VMSYNC_AFTER_RUN``) from the environment, else from ``.env``."""
-    from .config import read_env_file
+    """A hook command (``VMSYNC_ON_FAILURE``, ``VMSYNC_AFTER_RUN``) from the environment over ``.env``."""
+    from .config import environment
 
-    command = os.environ.get(name, "").strip()
-    if not command and Path(".env").is_file():
-        command = read_env_file(".env").get(name, "").strip()
-    return command or None
+    return environment().get(name, "").strip() or None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -217,7 +213,7 @@ def _runs_dir(given: Path | None) -> Path:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from .runner import UsageError
+    from .errors import UsageError
     from .runner.status import show_run, show_runs
 
     try:
@@ -247,8 +243,8 @@ def _add_report(commands) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from .errors import UsageError
     from .report.rebuild import rebuild
-    from .runner import UsageError
     from .runner.environment import settings_from
 
     _quiet_library_logs()

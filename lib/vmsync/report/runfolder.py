@@ -7,10 +7,9 @@ so a report can be made from a copied folder and the runner can call the report 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from ..config import DEFAULT_RUNS_DIR, read_env_file
+from ..config import DEFAULT_RUNS_DIR, environment
 
 RUN_JSON = "run.json"
 ERROR_ANCHOR = "papermill-error-cell"  # the banner papermill (and the runner) put above a failed cell
@@ -35,9 +34,7 @@ def read_record(folder: Path) -> dict:
 def default_runs_dir(environ: dict[str, str] | None = None, env_file: str | None = ".env") -> Path:
     """``VMSYNC_RUNS_DIR`` (from the environment or ``.env``), else ``runs``; a relative folder missing here
     is looked for one level up, where it is when a notebook is opened from ``notebooks/``."""
-    env = dict(read_env_file(env_file)) if env_file and Path(env_file).is_file() else {}
-    env.update(os.environ if environ is None else environ)
-    given = Path(env.get("VMSYNC_RUNS_DIR", "").strip() or DEFAULT_RUNS_DIR)
+    given = Path(environment(environ, env_file).get("VMSYNC_RUNS_DIR", "").strip() or DEFAULT_RUNS_DIR)
     if not given.is_absolute() and not given.is_dir() and (Path("..") / given).is_dir():
         return (Path("..") / given).resolve()
     return given

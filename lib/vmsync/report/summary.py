@@ -9,7 +9,6 @@ database with no history) becomes a note saying so, and the rest is still shown.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..config import DEFAULT_DB_URL, read_env_file
+from ..config import DEFAULT_DB_URL, environment
 from ..entities import ENTITIES
 from ..store.database import open_engine
 from . import reconciliation, records
@@ -143,9 +142,7 @@ def resolve_database(given: str | None, recorded: str | None, runs_dir: Path,
     """
     if given:
         return given, None
-    env = dict(read_env_file(env_file)) if env_file and Path(env_file).is_file() else {}
-    env.update(os.environ if environ is None else environ)
-    configured = env.get("VMSYNC_DB_URL", "").strip() or None
+    configured = environment(environ, env_file).get("VMSYNC_DB_URL", "").strip() or None
     if configured and (recorded is None or _shown(configured) == recorded):
         return configured, None
     if recorded and "***" not in recorded:

@@ -11,7 +11,7 @@ import pytest
 import scrapbook as sb
 
 from vmsync.entities import ordered
-from vmsync.notebook import SCRAP
+from vmsync.figures import SCRAP
 
 from ..conftest import environ
 

@@ -19,9 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import DEFAULT_DB_URL, environment
 from ..entities import ENTITIES
+from ..figures import COUNTS
 from ..store.database import open_engine
 from . import reconciliation, records
-from .records import COUNTS
 from .runfolder import ERROR_ANCHOR, default_runs_dir, read_record, run_ids
 from .scraps import read_figures
 

@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from ..figures import COUNTS
 from .folder import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED, iso
 from .plan import Step
 
 PACKAGES = ("vmsync", "papermill", "nbclient", "nbformat", "nbconvert", "ipykernel", "jupyter_client", "scrapbook",
             "simple-salesforce", "SQLAlchemy", "psycopg", "pandas")
-COUNT_KEYS = ("extracted", "new", "updated", "unchanged", "deleted", "rejected", "orphaned", "healed")
 TO_RERUN = (PENDING, RUNNING, FAILED, SKIPPED, INTERRUPTED)
 
 
@@ -114,7 +114,7 @@ def run_status(record: dict, interrupted: bool) -> str:
 def counts_of(figures: dict | None) -> dict | None:
     if not figures:
         return None
-    return {k: figures.get(k, 0) for k in COUNT_KEYS}
+    return {k: figures.get(k, 0) for k in COUNTS}
 
 
 def now_utc() -> datetime:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from .. import entities
 from ..errors import ErrorClass
+from ..figures import COUNTS
 from ..store.tables import sync_step
 from ..sync.step import PROGRESS_ENV
 from . import artifact
@@ -28,7 +29,7 @@ from .folder import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED, R
 from .kernel import kill_kernels
 from .plan import Step
 from .progress import Progress
-from .record import COUNT_KEYS, counts_of, is_unconfigured, now_utc
+from .record import counts_of, is_unconfigured, now_utc
 from .render import Renderer
 from .watchdog import Watchdog
 
@@ -93,7 +94,7 @@ def _counts_from_database(engine: Engine, run_id: str, entity: str) -> tuple[dic
         row = conn.execute(q).mappings().first()
     if row is None:
         return None, None
-    return {k: row[k] for k in COUNT_KEYS}, row["api_calls"]
+    return {k: row[k] for k in COUNTS}, row["api_calls"]
 
 
 def run_steps(plan: list[Step], record: dict, ctx: StepContext, watchdog: Watchdog, *, parallel: int,

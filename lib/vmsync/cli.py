@@ -244,8 +244,8 @@ def _add_report(commands) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from .errors import UsageError
-    from .report.rebuild import rebuild
     from .runner.environment import settings_from
+    from .runner.rebuild import rebuild
 
     _quiet_library_logs()
     try:

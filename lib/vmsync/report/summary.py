@@ -22,7 +22,7 @@ from ..entities import ENTITIES
 from ..figures import COUNTS
 from ..store.database import open_engine
 from . import reconciliation, records
-from .runfolder import ERROR_ANCHOR, default_runs_dir, read_record, run_ids
+from .runfolder import ERROR_ANCHOR, RunFolder, default_runs_dir, list_runs
 from .scraps import read_figures
 
 NOT_DONE = ("failed", "interrupted")
@@ -190,7 +190,7 @@ def load(run_id: str | None = None, runs_dir: str | Path | None = None, db_url: 
     (Salesforce credentials from the environment); the result is kept, so it is made once.
     """
     runs_dir = Path(runs_dir) if runs_dir else default_runs_dir()
-    folders = run_ids(runs_dir)
+    folders = [f.run_id for f in list_runs(runs_dir)]
     summary = RunSummary(run_id or (folders[-1] if folders else None), runs_dir)
     _read_folder(summary, folders)
     url, note = resolve_database(db_url, summary.record.get("database"), runs_dir)
@@ -227,7 +227,7 @@ def _read_folder(summary: RunSummary, folders: list[str]) -> None:
         summary.notes.append(f"no run folder {folder} (or no run.json in it): only the database is shown")
         return
     try:
-        summary.record = read_record(folder)
+        summary.record = RunFolder(summary.runs_dir, summary.run_id).read()
     except (OSError, ValueError) as exc:
         summary.notes.append(f"{folder}/run.json cannot be read ({exc}): only the database is shown")
         return

@@ -28,14 +28,11 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..figures import COUNTS
 from ..report.runfolder import RUN_JSON, RunFolder
+from .execute import NotebookOutcome
 from .plan import Step
-
-if TYPE_CHECKING:  # execute imports papermill, which `vmsync status` has no need of
-    from .execute import NotebookOutcome
 
 # step states: a step is "pending" until it starts; the last four are final
 PENDING, RUNNING, SUCCEEDED, FAILED, SKIPPED, INTERRUPTED = (
@@ -116,6 +113,7 @@ class StepRecord:
         self.notebook = notebook
 
     def skip(self, reason: str, *, configured: bool | None = None) -> None:
+        """Skipped for ``reason``; ``configured=False`` when its source is not configured."""
         self.status, self.reason, self.configured = SKIPPED, reason, configured
 
     def end(self, status: str, outcome: NotebookOutcome, counts: dict | None, api_calls: int | None) -> None:

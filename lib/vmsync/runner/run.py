@@ -237,8 +237,8 @@ def _unreachable(run: RunContext, exc: SyncError) -> RunResult:
     print(f"Run {rec.run_id} failed before any step: {rec.error}", file=run.report)
     print(f"Record: {shown_path(folder.record_path)}", file=run.report)
     written = rec.to_json()
-    return RunResult(1, rec.run_id, folder.path, rec.error, written, alert=alerts.build(written, folder.path, {},
-                                                                                        run.secrets))
+    alert = alerts.build(written, folder.path, {}, run.secrets)
+    return RunResult(1, rec.run_id, folder.path, rec.error, written, alert=alert)
 
 
 def _execute(run: RunContext, org_id: str) -> RunResult:
@@ -276,14 +276,14 @@ def _execute(run: RunContext, org_id: str) -> RunResult:
     rec.save(folder)
     leaks = scan_and_redact(folder.path, run.secrets)
     if leaks:
-        rec = RunRecord.load(folder)  # as redacted
+        run.record = rec = RunRecord.load(folder)  # as redacted
         rec.secrets_found = [str(leak) for leak in leaks]
         rec.end_attempt(rec.final_status(interrupted), now_utc())
         rec.save(folder)
     write_index(run.runs_dir)
     with engine.begin() as conn:
         runs.finish_run(conn, rec.run_id, rec.status, now_utc())
-    result = _report(rec, run)
+    result = _report(run)
     result.alert = alerts.build(result.record, folder.path, alerts.new_problems(engine, rec.run_id), run.secrets)
     return result
 
@@ -312,8 +312,8 @@ def _run_summary(run: RunContext, steps: StepContext, notebook: Path, watchdog: 
     print(f"summary: {run.record.summary.status} in {outcome.duration_s:.1f} s", file=run.out, flush=True)
 
 
-def _report(rec: RunRecord, run: RunContext) -> RunResult:
-    report = run.report
+def _report(run: RunContext) -> RunResult:
+    rec, report = run.record, run.report
     print(table(rec.steps), file=report)
     for leak in rec.secrets_found:
         print(f"secret found and redacted: {leak}", file=report)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +29,7 @@ def _sandbox_org(preset: str, state_dir: Path) -> Iterator[dict]:
     """A sandbox org for ``--sandbox``, in this process: its connection, stopped after."""
     from sfsandbox import Sandbox, SandboxError
 
-    from .runner.plan import UsageError
+    from .errors import UsageError
 
     try:
         sandbox = Sandbox.start(preset=preset, state_dir=state_dir)
@@ -121,13 +120,10 @@ def _quiet_library_logs(verbose: bool = False) -> None:
 
 
 def _hook_command(name: str) -> str | None:
-    """A hook command (``VMSYNC_ON_FAILURE``, ``VMSYNC_AFTER_RUN``) from the environment, else from ``.env``."""
-    from .config import read_env_file
+    """A hook command (``VMSYNC_ON_FAILURE``, ``VMSYNC_AFTER_RUN``) from the environment over ``.env``."""
+    from .config import environment
 
-    command = os.environ.get(name, "").strip()
-    if not command and Path(".env").is_file():
-        command = read_env_file(".env").get(name, "").strip()
-    return command or None
+    return environment().get(name, "").strip() or None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -136,7 +132,8 @@ def _run(args: argparse.Namespace) -> int:
     _quiet_library_logs()
     options = RunOptions(
         sandbox=args.sandbox, sandbox_preset=args.sandbox_preset, sandbox_dir=args.sandbox_dir,
-        open_sandbox=_sandbox_org, db_url=args.db, full=args.full, only=args.only, exclude=args.exclude, parallel=args.parallel, resume=args.resume,
+        open_sandbox=_sandbox_org, db_url=args.db, full=args.full, only=args.only, exclude=args.exclude,
+        parallel=args.parallel, resume=args.resume,
         runs_dir=args.runs_dir, allow_other_org=args.allow_other_org, cell_timeout=args.cell_timeout,
         step_timeout=args.step_timeout,
     )
@@ -164,7 +161,7 @@ def _runs_dir(given: Path | None) -> Path:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from .runner import UsageError
+    from .errors import UsageError
     from .runner.status import show_run, show_runs
 
     try:
@@ -194,9 +191,9 @@ def _add_report(commands) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report.rebuild import rebuild
-    from .runner import UsageError
+    from .errors import UsageError
     from .runner.environment import settings_from
+    from .runner.rebuild import rebuild
 
     _quiet_library_logs()
     try:

@@ -161,6 +161,17 @@ def _closing_quote(text: str, quote: str) -> int:
     raise ValueError("unclosed quote")
 
 
+def environment(environ: Mapping[str, str] | None = None,
+                env_file: str | os.PathLike | None = ".env") -> dict[str, str]:
+    """Every setting: ``environ`` (default ``os.environ``) over ``env_file`` (skipped when absent).
+
+    A malformed ``env_file`` raises ``ConfigError`` (``read_env_file``).
+    """
+    env = read_env_file(env_file) if env_file is not None and Path(env_file).is_file() else {}
+    env.update(os.environ if environ is None else environ)
+    return env
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     env_file: str | os.PathLike | None = ".env",
@@ -172,11 +183,7 @@ def load_settings(
     ``need_salesforce=False`` serves commands that only read the database: the SF_* settings may then be
     missing, but the ones given are still checked. Raises ``ConfigError`` listing every problem.
     """
-    env: dict[str, str] = {}
-    if env_file is not None and Path(env_file).is_file():
-        env.update(read_env_file(env_file))
-    env.update(os.environ if environ is None else environ)
-
+    env = environment(environ, env_file)
     problems: list[str] = []
 
     def get(name: str) -> str | None:

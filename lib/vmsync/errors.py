@@ -3,6 +3,7 @@
 A step reports its failure by class (AUTH, RATE_LIMIT, ...), so a reader of a run knows at a glance whether
 to fix a password, wait for the API quota, or look at a query. ``classify`` maps what simple-salesforce,
 requests and SQLAlchemy raise to those classes; ``is_transient`` says whether trying again can help.
+``UsageError`` is the other kind: bad input a command refuses before it writes anything.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class SyncError(Exception):
 
     def __str__(self) -> str:
         return f"{self.error_class}: {self.message}"
+
+
+class UsageError(Exception):
+    """Bad input found before anything was written: the command exits 2 with this message."""
 
 
 class IncompleteResponse(Exception):

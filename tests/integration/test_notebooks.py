@@ -14,7 +14,8 @@ import scrapbook as sb
 
 from vmsync.cli import main
 from vmsync.entities import ordered
-from vmsync.notebook import SCRAP, template
+from vmsync.figures import SCRAP
+from vmsync.notebook import template
 
 from ..conftest import environ
 

@@ -11,8 +11,9 @@ import papermill as pm
 import pytest
 import sqlalchemy as sa
 
+from vmsync.figures import read_scrap
 from vmsync.report import scraps, summary
-from vmsync.report.scraps import read_figures, read_scrap
+from vmsync.report.scraps import read_figures
 from vmsync.runner.render import notebook_html
 
 from .conftest import NOTEBOOKS_DIR

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from vmsync.report import trends
 from vmsync.report.index import write_index
-from vmsync.report.runfolder import read_record
+from vmsync.report.runfolder import RunFolder
 
 from .conftest import Tables
 
@@ -71,7 +71,7 @@ def test_index_lists_runs_newest_first_with_links_to_every_notebook_and_error(hi
     ids = [r.run_id for r in history.runs]
     assert [next(h for h in row[0][1]).split("/")[0] for row in rows] == ids[::-1]
     for result, row in zip(history.runs[::-1], rows, strict=True):
-        record = read_record(result.folder)
+        record = RunFolder(history.runs_dir, result.run_id).read()
         links = row[-1][1]
         for step in record["steps"]:
             if step["status"] == "failed":

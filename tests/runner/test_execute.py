@@ -10,7 +10,7 @@ import threading
 import nbformat
 import pytest
 
-from vmsync.report.scraps import read_scrap
+from vmsync.figures import SCRAP_MEDIA_TYPE, read_scrap
 from vmsync.runner import artifact
 from vmsync.runner.execute import Limits, execute
 from vmsync.runner.watchdog import Watchdog
@@ -124,7 +124,7 @@ def test_long_outputs_are_cut_and_oversized_rich_outputs_dropped(tmp_path):
         nbformat.v4.new_output("stream", name="stdout", text="line\n" * 50_000),
         nbformat.v4.new_output("display_data", data={"text/html": "<p>" + "x" * 500_000 + "</p>",
                                                      "text/plain": "a frame"}),
-        nbformat.v4.new_output("display_data", data={artifact.SCRAP_MEDIA_TYPE: {"name": "s", "data": [1] * 9}}),
+        nbformat.v4.new_output("display_data", data={SCRAP_MEDIA_TYPE: {"name": "s", "data": [1] * 9}}),
     ]
     nbformat.write(nb, path)
     assert artifact.truncate_outputs(path) == 2
@@ -132,7 +132,7 @@ def test_long_outputs_are_cut_and_oversized_rich_outputs_dropped(tmp_path):
     assert len(outputs[0].text) < artifact.MAX_TEXT_CHARS + 200 and "characters cut by vmsync" in outputs[0].text
     assert outputs[0].text.endswith("line\n")
     assert "text/html" not in outputs[1].data and outputs[1].data["text/plain"] == "a frame"
-    assert outputs[2].data[artifact.SCRAP_MEDIA_TYPE]["data"] == [1] * 9
+    assert outputs[2].data[SCRAP_MEDIA_TYPE]["data"] == [1] * 9
     assert path.stat().st_size < 100_000  # from about 1.3 MB
 
 
@@ -141,7 +141,7 @@ def test_read_scrap_returns_the_last_value_glued(tmp_path, scraps):
     path = make_notebook(tmp_path / "s.ipynb", "x")
     nb = nbformat.read(path, as_version=4)
     nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={
-        artifact.SCRAP_MEDIA_TYPE: {"name": "vmsync_step", "data": value, "encoder": "json", "version": 1}})
+        SCRAP_MEDIA_TYPE: {"name": "vmsync_step", "data": value, "encoder": "json", "version": 1}})
         for value in scraps]
     nbformat.write(nb, path)
     assert read_scrap(path, "vmsync_step") == (scraps[-1] if scraps else None)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 
 import pytest
 
 from vmsync.entities import ENTITIES, ordered
+from vmsync.errors import UsageError
 from vmsync.report.index import write_index
-from vmsync.runner.folder import RunFolder, is_run_id, new_run_id
-from vmsync.runner.plan import UsageError, build_plan, default_notebooks_dir, parse_names
+from vmsync.report.runfolder import RunFolder
+from vmsync.runner.folder import is_run_id, new_run_id
+from vmsync.runner.plan import build_plan, default_notebooks_dir, parse_names
 from vmsync.runner.progress import Progress, table
+from vmsync.runner.record import StepRecord
 
 
 def test_plan_takes_every_entity_with_its_notebook_in_dependency_order():
@@ -53,12 +57,12 @@ def test_names_and_run_ids():
 
 def _steps():
     return [
-        {"index": 1, "entity": "schools", "status": "succeeded", "duration_s": 2.5,
-         "counts": {"extracted": 16, "new": 16, "updated": 0, "deleted": 0, "rejected": 0, "orphaned": 0}},
-        {"index": 2, "entity": "classes", "status": "failed", "duration_s": 1.0, "counts": None,
-         "error_class": "NETWORK", "error_message": "login failed"},
-        {"index": 3, "entity": "students", "status": "skipped", "reason": "classes did not succeed"},
-        {"index": 4, "entity": "teachers", "status": "pending"},
+        StepRecord(1, "schools", [], status="succeeded", duration_s=2.5,
+                   counts={"extracted": 16, "new": 16, "updated": 0, "deleted": 0, "rejected": 0, "orphaned": 0}),
+        StepRecord(2, "classes", [], status="failed", duration_s=1.0, counts=None, error_class="NETWORK",
+                   error_message="login failed"),
+        StepRecord(3, "students", [], status="skipped", reason="classes did not succeed"),
+        StepRecord(4, "teachers", [], status="pending"),
     ]
 
 
@@ -78,7 +82,7 @@ def test_plain_progress_writes_one_line_per_finished_step():
 def test_live_progress_redraws_the_block_in_place():
     out = io.StringIO()
     steps = _steps()
-    steps[3]["status"] = "running"
+    steps[3].status = "running"
     progress = Progress(steps, out, live=True)
     progress.changed(steps[3])
     progress.cell("teachers", 3, 8)
@@ -97,9 +101,10 @@ def test_final_table_has_a_row_per_step():
 def test_index_lists_runs_newest_first_and_escapes(tmp_path):
     for run_id, status in (("20260101T000000Z-aaaa", "failed"), ("20260102T000000Z-bbbb", "succeeded")):
         folder = RunFolder(tmp_path, run_id)
-        folder.create()
-        folder.write({"run_id": run_id, "status": status, "started_at": "x", "mode": "incremental",
-                      "duration_s": 3.0, "steps": [{"entity": "<b>", "status": status, "html": "01-x.html"}]})
+        folder.path.mkdir()
+        folder.record_path.write_text(json.dumps(
+            {"run_id": run_id, "status": status, "started_at": "x", "mode": "incremental", "duration_s": 3.0,
+             "steps": [{"entity": "<b>", "status": status, "html": "01-x.html"}]}))
     (tmp_path / "not-a-run").mkdir()
     page = write_index(tmp_path).read_text()
     assert page.index("20260102T000000Z-bbbb") < page.index("20260101T000000Z-aaaa")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from vmsync import entities
-from vmsync.runner.record import run_status
+from vmsync.runner.record import RunRecord
 
 
 def test_the_virtual_sessions_step_says_what_to_configure():
@@ -23,4 +23,4 @@ def test_an_unconfigured_step_is_skipped_and_the_run_succeeds(two_runs):
     assert steps["organizations"]["status"] == "succeeded"
     assert steps["virtual_sessions"]["status"] == "skipped"
     assert "VMSYNC_PATHFUL_SOURCE" in steps["virtual_sessions"]["reason"]
-    assert run_status(record, interrupted=False) == "succeeded"
+    assert RunRecord.from_json(record).final_status(interrupted=False) == "succeeded"

@@ -10,7 +10,7 @@ import papermill as pm
 import pytest
 import scrapbook as sb
 
-from vmsync.notebook import SCRAP
+from vmsync.figures import SCRAP
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "virtual_sessions.ipynb"
 

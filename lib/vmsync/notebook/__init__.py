@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ..config import load_settings
 from ..display import Table
 from ..entities import get as get_entity
-from ..report.scraps import SCRAP, glue
+from ..figures import SCRAP, glue
 from ..store import tables as t
 from ..store.database import open_engine
 from ..sync.params import StepParams, manual_run_id

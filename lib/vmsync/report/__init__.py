@@ -4,7 +4,8 @@
   the run folder (``run.json`` and each step's recorded figures) and from the run records in the database;
 * ``index``: ``runs/index.html``, one line per run;
 * ``alerts``: the message sent when a run fails or leaves new problems (webhook, email, a command);
-* ``rebuild``: ``vmsync report``, which makes a run's summary and the index again.
+* ``runfolder``: where a run folder keeps its ``run.json``, notebooks and renderings.
 
-The runner calls ``index`` and ``alerts``; nothing here runs a sync.
+The runner calls ``index`` and ``alerts`` (and rebuilds a report with ``vmsync report``); nothing here runs a
+sync or a notebook.
 """

@@ -32,7 +32,7 @@ from typing import TextIO
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..config import Secret, read_env_file
+from ..config import Secret, environment
 
 WEBHOOK_TIMEOUT = 10
 SMTP_TIMEOUT = 30
@@ -152,14 +152,12 @@ class AlertSettings:
                          command: str | None = None) -> AlertSettings:
         """From ``environ`` (default ``os.environ``) over ``env_file``; ``command`` overrides
         ``VMSYNC_ON_FAILURE``."""
-        env: dict[str, str] = {}
         problems: list[str] = []
-        if env_file and Path(env_file).is_file():
-            try:
-                env.update(read_env_file(env_file))
-            except Exception as exc:  # a damaged .env was reported by the run's own settings
-                problems.append(f"{env_file}: {exc}")
-        env.update(os.environ if environ is None else environ)
+        try:
+            env = environment(environ, env_file)
+        except Exception as exc:  # a damaged .env was reported by the run's own settings
+            problems.append(f"{env_file}: {exc}")
+            env = environment(environ, None)
 
         def get(name: str) -> str:
             return env.get(name, "").strip()

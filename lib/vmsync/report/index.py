@@ -11,7 +11,7 @@ import html
 import os
 from pathlib import Path
 
-from .runfolder import ERROR_ANCHOR, read_record, run_ids
+from .runfolder import ERROR_ANCHOR, list_runs
 
 INDEX = "index.html"
 TOTALS = ("extracted", "new", "updated", "deleted", "rejected", "orphaned")
@@ -87,12 +87,12 @@ def run_row(record: dict, folder: str) -> str:
 
 def render_index(runs_dir: Path) -> str:
     rows = []
-    for run_id in reversed(run_ids(runs_dir)):
+    for folder in reversed(list_runs(runs_dir)):
         try:
-            record = read_record(Path(runs_dir) / run_id)
+            record = folder.read()
         except (OSError, ValueError):
             continue  # a run.json being replaced this instant, or damaged: list the others
-        rows.append(run_row(record, run_id))
+        rows.append(run_row(record, folder.run_id))
     body = "\n".join(rows) if rows else '<tr><td colspan="8"><small>No runs yet.</small></td></tr>'
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>vmsync runs</title>"
             f"<style>{_STYLE}</style></head><body>\n<h1>vmsync runs</h1>\n"

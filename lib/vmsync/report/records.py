@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, case, func, inspect, select
 
+from ..figures import COUNTS
 from ..store.runs import as_utc
 from ..store.tables import sync_issue, sync_run, sync_step
 
 RUN_TABLES = ("sync_run", "sync_step", "sync_issue")
-COUNTS = ("extracted", "new", "updated", "unchanged", "deleted", "rejected", "orphaned", "healed")
 SAMPLE = 15
 
 

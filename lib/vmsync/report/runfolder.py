@@ -1,43 +1,61 @@
-"""Reading run folders as the runner leaves them: ``runs/<run-id>/run.json`` and the notebooks beside it.
+"""The run folder's layout: ``<runs dir>/<run-id>/`` holding ``run.json`` and each step's notebook and HTML.
 
-``run.json`` is plain JSON (its fields are listed in ``vmsync.runner.record``), read here without the runner,
-so a report can be made from a copied folder and the runner can call the report without a cycle.
+The runner writes ``run.json`` (``vmsync.runner.record`` lists its fields); it is plain JSON read here without
+the runner, so a report can be made from a copied folder.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from ..config import DEFAULT_RUNS_DIR, read_env_file
+from ..config import DEFAULT_RUNS_DIR, environment
 
 RUN_JSON = "run.json"
 ERROR_ANCHOR = "papermill-error-cell"  # the banner papermill (and the runner) put above a failed cell
 
 
-def run_ids(runs_dir: Path) -> list[str]:
-    """The ids of every run folder holding a ``run.json``, oldest first (ids sort by their start time)."""
-    runs_dir = Path(runs_dir)
-    if not runs_dir.is_dir():
+class RunFolder:
+    """One run's folder: where its record, notebooks and renderings are."""
+
+    def __init__(self, runs_dir: Path, run_id: str):
+        self.runs_dir = Path(runs_dir)
+        self.run_id = run_id
+        self.path = self.runs_dir / run_id
+
+    @property
+    def record_path(self) -> Path:
+        return self.path / RUN_JSON
+
+    def notebook(self, stem: str) -> Path:
+        return self.path / f"{stem}.ipynb"
+
+    def html(self, stem: str) -> Path:
+        return self.path / f"{stem}.html"
+
+    def exists(self) -> bool:
+        return self.record_path.is_file()
+
+    def read(self) -> dict:
+        """The run's ``run.json``; ``OSError`` / ``ValueError`` when it is missing or damaged."""
+        record = json.loads(self.record_path.read_text(encoding="utf-8"))
+        if not isinstance(record, dict):
+            raise ValueError(f"{self.record_path} holds no JSON object")
+        return record
+
+
+def list_runs(runs_dir: Path) -> list[RunFolder]:
+    """Every run folder holding a ``run.json``, oldest first (run ids sort by their start time)."""
+    if not Path(runs_dir).is_dir():
         return []
-    return sorted(p.name for p in runs_dir.iterdir() if (p / RUN_JSON).is_file())
-
-
-def read_record(folder: Path) -> dict:
-    """A run's ``run.json``; ``OSError`` / ``ValueError`` when it is missing or damaged."""
-    record = json.loads((Path(folder) / RUN_JSON).read_text(encoding="utf-8"))
-    if not isinstance(record, dict):
-        raise ValueError(f"{folder / RUN_JSON} holds no JSON object")
-    return record
+    found = [RunFolder(runs_dir, p.name) for p in Path(runs_dir).iterdir() if p.is_dir()]
+    return sorted((f for f in found if f.exists()), key=lambda f: f.run_id)
 
 
 def default_runs_dir(environ: dict[str, str] | None = None, env_file: str | None = ".env") -> Path:
     """``VMSYNC_RUNS_DIR`` (from the environment or ``.env``), else ``runs``; a relative folder missing here
     is looked for one level up, where it is when a notebook is opened from ``notebooks/``."""
-    env = dict(read_env_file(env_file)) if env_file and Path(env_file).is_file() else {}
-    env.update(os.environ if environ is None else environ)
-    given = Path(env.get("VMSYNC_RUNS_DIR", "").strip() or DEFAULT_RUNS_DIR)
+    given = Path(environment(environ, env_file).get("VMSYNC_RUNS_DIR", "").strip() or DEFAULT_RUNS_DIR)
     if not given.is_absolute() and not given.is_dir() and (Path("..") / given).is_dir():
         return (Path("..") / given).resolve()
     return given

@@ -9,7 +9,6 @@ database with no history) becomes a note saying so, and the rest is still shown.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,12 +17,12 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..config import DEFAULT_DB_URL, read_env_file
+from ..config import DEFAULT_DB_URL, environment
 from ..entities import ENTITIES
+from ..figures import COUNTS
 from ..store.database import open_engine
 from . import reconciliation, records
-from .records import COUNTS
-from .runfolder import ERROR_ANCHOR, default_runs_dir, read_record, run_ids
+from .runfolder import ERROR_ANCHOR, RunFolder, default_runs_dir, list_runs
 from .scraps import read_figures
 
 NOT_DONE = ("failed", "interrupted")
@@ -143,9 +142,7 @@ def resolve_database(given: str | None, recorded: str | None, runs_dir: Path,
     """
     if given:
         return given, None
-    env = dict(read_env_file(env_file)) if env_file and Path(env_file).is_file() else {}
-    env.update(os.environ if environ is None else environ)
-    configured = env.get("VMSYNC_DB_URL", "").strip() or None
+    configured = environment(environ, env_file).get("VMSYNC_DB_URL", "").strip() or None
     if configured and (recorded is None or _shown(configured) == recorded):
         return configured, None
     if recorded and "***" not in recorded:
@@ -193,7 +190,7 @@ def load(run_id: str | None = None, runs_dir: str | Path | None = None, db_url: 
     (Salesforce credentials from the environment); the result is kept, so it is made once.
     """
     runs_dir = Path(runs_dir) if runs_dir else default_runs_dir()
-    folders = run_ids(runs_dir)
+    folders = [f.run_id for f in list_runs(runs_dir)]
     summary = RunSummary(run_id or (folders[-1] if folders else None), runs_dir)
     _read_folder(summary, folders)
     url, note = resolve_database(db_url, summary.record.get("database"), runs_dir)
@@ -230,7 +227,7 @@ def _read_folder(summary: RunSummary, folders: list[str]) -> None:
         summary.notes.append(f"no run folder {folder} (or no run.json in it): only the database is shown")
         return
     try:
-        summary.record = read_record(folder)
+        summary.record = RunFolder(summary.runs_dir, summary.run_id).read()
     except (OSError, ValueError) as exc:
         summary.notes.append(f"{folder}/run.json cannot be read ({exc}): only the database is shown")
         return

@@ -3,7 +3,6 @@
 ``run_suite(RunOptions(...))`` is what ``vmsync run`` calls; ``RunResult.exit_code`` is its exit code.
 """
 
-from .plan import UsageError
 from .run import RunOptions, RunResult, run_suite
 
-__all__ = ["RunOptions", "RunResult", "UsageError", "run_suite"]
+__all__ = ["RunOptions", "RunResult", "run_suite"]

@@ -15,7 +15,8 @@ from pathlib import Path
 import nbformat
 from papermill.execute import ERROR_ANCHOR_MSG, ERROR_MARKER_TAG, ERROR_MESSAGE_TEMPLATE
 
-SCRAP_MEDIA_TYPE = "application/scrapbook.scrap.json+json"
+from ..figures import SCRAP_MEDIA_TYPE
+
 MAX_TEXT_CHARS = 20_000
 MAX_DATA_CHARS = 400_000  # a rich output (an image, an HTML table) larger than this is dropped
 _KEEP_TAIL = 2_000

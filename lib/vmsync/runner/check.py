@@ -20,7 +20,7 @@ from typing import TextIO
 from sqlalchemy import Engine, inspect
 
 from ..entities import ordered
-from ..errors import SyncError
+from ..errors import SyncError, UsageError
 from ..report import reconciliation
 from ..salesforce import soql_datetime
 from ..store import runs
@@ -29,7 +29,6 @@ from ..sync.reconcile import reconcile
 from . import preflight
 from .environment import SANDBOX_DB_URL, SandboxOpener, sandbox_environment, settings_from, start_sandbox
 from .lock import current_holder, is_stale
-from .plan import UsageError
 
 CALLS_PER_STEP = 2  # a login, the limits read
 INCREMENTAL_EXTRA = 3  # a stream's describe, getDeleted and leavers query

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..config import ConfigError, Settings, load_settings
-from .plan import UsageError
+from ..errors import UsageError
 
 SANDBOX_DB_URL = "sqlite:///sandbox.db"
 

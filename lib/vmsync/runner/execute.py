@@ -21,7 +21,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 
 from ..errors import ErrorClass
-from ..report.scraps import SCRAP, read_scrap
+from ..figures import SCRAP, read_scrap
 from . import artifact
 from .kernel import kernel_manager_class
 

@@ -11,12 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import entities
+from ..errors import UsageError
 
 SUMMARY_NOTEBOOK = "summary.ipynb"
-
-
-class UsageError(Exception):
-    """Bad input found before anything was written: the command exits 2 with this message."""
 
 
 def default_notebooks_dir() -> Path:

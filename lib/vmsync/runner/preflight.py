@@ -11,10 +11,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import ConfigError, Settings
-from ..errors import ErrorClass, SyncError
+from ..errors import ErrorClass, SyncError, UsageError
 from ..store.database import check_url, open_engine
 from ..store.tables import sync_meta
-from .plan import UsageError
 
 
 def safe_url(url: str) -> str:

@@ -14,55 +14,55 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from .folder import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED
+from .record import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED, StepRecord
 
 COUNT_COLUMNS = ("extracted", "new", "updated", "unchanged", "deleted", "rejected", "orphaned")
 _LABEL = {PENDING: "waiting", RUNNING: "running", SUCCEEDED: "done", FAILED: "failed", SKIPPED: "skipped",
           INTERRUPTED: "stopped"}
 
 
-def _counts_text(step: dict) -> str:
-    counts = step.get("counts") or {}
+def _counts_text(step: StepRecord) -> str:
+    counts = step.counts or {}
     shown = [f"{name} {counts[name]}" for name in ("extracted", "new", "updated", "deleted", "rejected",
                                                      "orphaned") if counts.get(name)]
     return ", ".join(shown) if shown else "no changes"
 
 
-def step_line(step: dict, width: int, cell: tuple[int, int] | None = None, elapsed: float | None = None,
+def step_line(step: StepRecord, width: int, cell: tuple[int, int] | None = None, elapsed: float | None = None,
               pages: dict | None = None) -> str:
     """One step as a line: ``01 schools      done     2.1 s  new 12, updated 3``."""
-    status = step.get("status", PENDING)
-    head = f"{step['index']:>3} {step['entity']:<{width}} {_LABEL.get(status, status):<8}"
+    status = step.status
+    head = f"{step.index:>3} {step.entity:<{width}} {_LABEL.get(status, status):<8}"
     if status == RUNNING:
         took = f"{elapsed:5.1f} s" if elapsed is not None else ""
         where = f"cell {cell[0]}/{cell[1]}" if cell else "starting"
         if pages:
             where += f", page {pages['pages']} ({pages['records']} records)"
         return f"{head} {took}  {where}"
-    took = f"{step['duration_s']:5.1f} s" if step.get("duration_s") is not None else ""
+    took = f"{step.duration_s:5.1f} s" if step.duration_s is not None else ""
     if status == SUCCEEDED:
         return f"{head} {took}  {_counts_text(step)}"
     if status in (FAILED, INTERRUPTED):
-        return f"{head} {took}  {step.get('error_class') or ''}: {step.get('error_message') or ''}"[:200]
+        return f"{head} {took}  {step.error_class or ''}: {step.error_message or ''}"[:200]
     if status == SKIPPED:
-        return f"{head} {step.get('reason') or ''}"
+        return f"{head} {step.reason or ''}"
     return head
 
 
-def table(steps: list[dict]) -> str:
+def table(steps: list[StepRecord]) -> str:
     """The final table: a row per step with its status, time and counts, and the error of a failed one."""
-    width = max([len("step"), *(len(s["entity"]) for s in steps)])
+    width = max([len("step"), *(len(s.entity) for s in steps)])
     header = f"{'':>3} {'step':<{width}} {'status':<10} {'time':>7} " + " ".join(f"{c:>9}" for c in COUNT_COLUMNS)
     lines = [header, "-" * len(header)]
     for step in steps:
-        counts = step.get("counts") or {}
-        took = f"{step['duration_s']:.1f} s" if step.get("duration_s") is not None else ""
-        row = (f"{step['index']:>3} {step['entity']:<{width}} {step.get('status', PENDING):<10} {took:>7} "
+        counts = step.counts or {}
+        took = f"{step.duration_s:.1f} s" if step.duration_s is not None else ""
+        row = (f"{step.index:>3} {step.entity:<{width}} {step.status:<10} {took:>7} "
                + " ".join(f"{counts.get(c, ''):>9}" for c in COUNT_COLUMNS))
-        if step.get("error_class"):
-            row += f"  {step['error_class']}"
-        elif step.get("reason"):
-            row += f"  {step['reason']}"
+        if step.error_class:
+            row += f"  {step.error_class}"
+        elif step.reason:
+            row += f"  {step.reason}"
         lines.append(row.rstrip())
     return "\n".join(lines)
 
@@ -70,11 +70,11 @@ def table(steps: list[dict]) -> str:
 class Progress:
     """Shows the steps of a run as they change; ``live`` redraws in place (a terminal)."""
 
-    def __init__(self, steps: list[dict], out: TextIO, *, live: bool):
+    def __init__(self, steps: list[StepRecord], out: TextIO, *, live: bool):
         self.steps = steps
         self.out = out
         self.live = live
-        self.width = max(len(s["entity"]) for s in steps) if steps else 10
+        self.width = max(len(s.entity) for s in steps) if steps else 10
         self._cells: dict[str, tuple[int, int]] = {}
         self._page_files: dict[str, Path] = {}
         self._started: dict[str, float] = {}
@@ -98,13 +98,13 @@ class Progress:
         except (OSError, ValueError):  # not written yet, or being replaced
             return None
 
-    def changed(self, step: dict) -> None:
+    def changed(self, step: StepRecord) -> None:
         """A step started or ended (called from the runner's thread)."""
-        if step.get("status") == RUNNING:
-            self._started[step["entity"]] = time.monotonic()
+        if step.status == RUNNING:
+            self._started[step.entity] = time.monotonic()
         if self.live:
             self.refresh()
-        elif step.get("status") not in (PENDING, RUNNING):
+        elif step.status not in (PENDING, RUNNING):
             print(step_line(step, self.width).rstrip(), file=self.out, flush=True)
 
     def refresh(self) -> None:
@@ -113,9 +113,9 @@ class Progress:
         with self._lock:
             cells = dict(self._cells)
         now = time.monotonic()
-        lines = [step_line(s, self.width, cells.get(s["entity"]),
-                           now - self._started[s["entity"]] if s["entity"] in self._started else None,
-                           self._pages(s["entity"]) if s.get("status") == RUNNING else None)
+        lines = [step_line(s, self.width, cells.get(s.entity),
+                           now - self._started[s.entity] if s.entity in self._started else None,
+                           self._pages(s.entity) if s.status == RUNNING else None)
                  for s in self.steps]
         up = f"\x1b[{self._drawn}F" if self._drawn else ""
         self.out.write(up + "".join(f"\x1b[2K{line}\n" for line in lines))

@@ -1,34 +1,53 @@
-"""The contents of ``run.json``: what ran, with what, against what, and how each step ended.
+"""The run record, ``run.json``: what ran, with what, against what, and how each step ended.
 
-A record is a plain JSON dict so that anyone (a script, the summary, ``jq``) can read it::
+The runner keeps it as a ``RunRecord`` and saves it as plain JSON so that anyone (a script, the summary,
+``jq``) can read it::
 
     run_id, status (running | succeeded | failed | interrupted), started_at, finished_at, duration_s,
     mode, org_id, database (URL without password), parameters, versions, git_commit, host, pid,
     attempts [{started_at, finished_at, pid, host, status}],
     steps [{index, entity, depends_on, notebook, html, status, started_at, finished_at, duration_s,
-            counts {extracted, new, ...}, api_calls, error_class, error_message, reason, attempts}],
+            counts {extracted, new, ...}, api_calls, error_class, error_message, reason, attempts,
+            configured, tables_changed (once the step has ended)}],
     summary {notebook, html, status, duration_s, error_class, error_message} | null,
     secrets_found [...] (files where a secret was found and redacted),
     error (what stopped the run before any step, such as an unreachable org) | null
+
+``run.json`` is saved (atomically: a temporary file renamed over it) every time a step starts or ends, so a
+runner killed outright leaves a record of what had finished, which ``--resume`` completes.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import socket
 import subprocess
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from .folder import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED, iso
+from ..figures import COUNTS
+from ..report.runfolder import RUN_JSON, RunFolder
+from .execute import NotebookOutcome
 from .plan import Step
 
+# step states: a step is "pending" until it starts; the last four are final
+PENDING, RUNNING, SUCCEEDED, FAILED, SKIPPED, INTERRUPTED = (
+    "pending", "running", "succeeded", "failed", "skipped", "interrupted")
+TO_RERUN = (PENDING, RUNNING, FAILED, SKIPPED, INTERRUPTED)
 PACKAGES = ("vmsync", "papermill", "nbclient", "nbformat", "nbconvert", "ipykernel", "jupyter_client", "scrapbook",
             "simple-salesforce", "SQLAlchemy", "psycopg", "pandas")
-COUNT_KEYS = ("extracted", "new", "updated", "unchanged", "deleted", "rejected", "orphaned", "healed")
-TO_RERUN = (PENDING, RUNNING, FAILED, SKIPPED, INTERRUPTED)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
 
 
 def versions() -> dict[str, str]:
@@ -52,71 +71,183 @@ def git_commit(where: Path) -> str | None:
     return commit if done.returncode == 0 and commit else None
 
 
-def new_record(run_id: str, plan: list[Step], *, mode: str, database: str, parameters: dict,
-               notebooks_dir: Path, now: datetime) -> dict:
-    return {
-        "run_id": run_id, "status": RUNNING, "started_at": iso(now), "finished_at": None, "duration_s": None,
-        "mode": mode, "org_id": None, "database": database, "parameters": parameters,
-        "versions": versions(), "git_commit": git_commit(notebooks_dir), "host": socket.gethostname(),
-        "pid": os.getpid(), "attempts": [],
-        "steps": [{"index": s.index, "entity": s.entity, "depends_on": list(s.depends_on),
-                   "notebook": None, "html": None, "status": PENDING, "started_at": None, "finished_at": None,
-                   "duration_s": None, "counts": None, "api_calls": None, "error_class": None,
-                   "error_message": None, "reason": None, "attempts": 0} for s in plan],
-        "summary": None, "secrets_found": [], "error": None,
-    }
-
-
-def plan_of(record: dict, notebooks_dir: Path) -> list[Step]:
-    """The steps of a recorded run, to resume it with the same numbering."""
-    return [Step(s["index"], s["entity"], tuple(s["depends_on"]), notebooks_dir / f"{s['entity']}.ipynb")
-            for s in record["steps"]]
-
-
-def begin_attempt(record: dict, now: datetime) -> None:
-    """Start (or resume) the run: every step not succeeded goes back to pending."""
-    record["status"] = RUNNING
-    record["finished_at"] = None
-    record["pid"] = os.getpid()
-    record["host"] = socket.gethostname()
-    record["attempts"].append({"started_at": iso(now), "finished_at": None, "pid": os.getpid(),
-                               "host": socket.gethostname(), "status": RUNNING})
-    for step in record["steps"]:
-        if step["status"] in TO_RERUN:
-            step.update(status=PENDING, reason=None, configured=None)
-    record["secrets_found"] = []
-
-
-def end_attempt(record: dict, status: str, now: datetime) -> None:
-    record["status"] = status
-    record["finished_at"] = iso(now)
-    attempt = record["attempts"][-1]
-    attempt.update(finished_at=iso(now), status=status)
-    record["duration_s"] = round(sum(
-        (datetime.fromisoformat(a["finished_at"]) - datetime.fromisoformat(a["started_at"])).total_seconds()
-        for a in record["attempts"] if a["finished_at"]), 1)
-
-
-def is_unconfigured(step: dict) -> bool:
-    """A step skipped because its source is not configured: nothing to do, so neither a failure nor a block."""
-    return step["status"] == SKIPPED and step.get("configured") is False
-
-
-def run_status(record: dict, interrupted: bool) -> str:
-    """succeeded when every step (and the summary) did; interrupted when stopped; failed otherwise."""
-    if interrupted:
-        return INTERRUPTED
-    steps_ok = all(s["status"] == SUCCEEDED or is_unconfigured(s) for s in record["steps"])
-    summary_ok = record["summary"] is None or record["summary"]["status"] == SUCCEEDED
-    return SUCCEEDED if steps_ok and summary_ok and not record["secrets_found"] else FAILED
-
-
 def counts_of(figures: dict | None) -> dict | None:
     if not figures:
         return None
-    return {k: figures.get(k, 0) for k in COUNT_KEYS}
+    return {k: figures.get(k, 0) for k in COUNTS}
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
+@dataclass
+class StepRecord:
+    """One step of the run, as ``run.json`` lists it."""
 
+    index: int
+    entity: str
+    depends_on: list[str]
+    notebook: str | None = None
+    html: str | None = None
+    status: str = PENDING
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_s: float | None = None
+    counts: dict | None = None
+    api_calls: int | None = None
+    error_class: str | None = None
+    error_message: str | None = None
+    reason: str | None = None
+    attempts: int = 0
+    configured: bool | None = None
+    tables_changed: dict | None = None
+    ended: bool = False
+    """Whether the step ever ended: from then on ``run.json`` carries its ``tables_changed``."""
+
+    @property
+    def unconfigured(self) -> bool:
+        """Skipped because its source is not configured: nothing to do, so neither a failure nor a block."""
+        return self.status == SKIPPED and self.configured is False
+
+    def start(self, notebook: str) -> None:
+        self.status, self.started_at, self.finished_at, self.duration_s = RUNNING, iso(now_utc()), None, None
+        self.error_class = self.error_message = None
+        self.attempts += 1
+        self.notebook = notebook
+
+    def skip(self, reason: str, *, configured: bool | None = None) -> None:
+        """Skipped for ``reason``; ``configured=False`` when its source is not configured."""
+        self.status, self.reason, self.configured = SKIPPED, reason, configured
+
+    def end(self, status: str, outcome: NotebookOutcome, counts: dict | None, api_calls: int | None) -> None:
+        """The step ended as ``outcome`` says; its rendering is noted once made."""
+        self.status, self.finished_at, self.duration_s = status, iso(now_utc()), round(outcome.duration_s, 2)
+        self.counts, self.api_calls, self.html = counts, api_calls, None
+        self.tables_changed, self.ended = (outcome.figures or {}).get("tables_changed"), True
+        self.error_class, self.error_message = outcome.error_class, outcome.error_message
+
+    def to_json(self) -> dict:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "ended"}
+        if not self.ended:
+            del data["tables_changed"]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> StepRecord:
+        names = {f.name for f in fields(cls)} - {"ended"}
+        return cls(**{k: v for k, v in data.items() if k in names}, ended="tables_changed" in data)
+
+
+@dataclass
+class Attempt:
+    """One start (or resume) of the run."""
+
+    started_at: str | None
+    finished_at: str | None
+    pid: int
+    host: str
+    status: str
+
+
+@dataclass
+class SummaryRecord:
+    """How the summary notebook ended."""
+
+    notebook: str
+    html: str | None
+    status: str
+    duration_s: float
+    error_class: str | None
+    error_message: str | None
+
+    @classmethod
+    def of(cls, notebook: Path, outcome: NotebookOutcome, html: Path | None = None) -> SummaryRecord:
+        return cls(notebook.name, html.name if html else None, SUCCEEDED if outcome.succeeded else FAILED,
+                   round(outcome.duration_s, 2), outcome.error_class, outcome.error_message)
+
+
+@dataclass
+class RunRecord:
+    """The whole run; its fields in ``run.json``'s order."""
+
+    run_id: str
+    status: str
+    started_at: str | None
+    finished_at: str | None
+    duration_s: float | None
+    mode: str
+    org_id: str | None
+    database: str
+    parameters: dict
+    versions: dict[str, str]
+    git_commit: str | None
+    host: str
+    pid: int
+    attempts: list[Attempt]
+    steps: list[StepRecord]
+    summary: SummaryRecord | None = None
+    secrets_found: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @classmethod
+    def new(cls, run_id: str, plan: list[Step], *, mode: str, database: str, parameters: dict,
+            notebooks_dir: Path, now: datetime) -> RunRecord:
+        return cls(run_id, RUNNING, iso(now), None, None, mode, None, database, parameters, versions(),
+                   git_commit(notebooks_dir), socket.gethostname(), os.getpid(), [],
+                   [StepRecord(s.index, s.entity, list(s.depends_on)) for s in plan])
+
+    @classmethod
+    def from_json(cls, data: dict) -> RunRecord:
+        """The record a ``run.json`` holds; ``ValueError`` when it holds something else."""
+        try:
+            values = {f.name: data[f.name] for f in fields(cls)}
+            values["attempts"] = [Attempt(**a) for a in data["attempts"]]
+            values["steps"] = [StepRecord.from_json(s) for s in data["steps"]]
+            values["summary"] = SummaryRecord(**data["summary"]) if data["summary"] else None
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a run record: {exc!r}") from None
+        return cls(**values)
+
+    @classmethod
+    def load(cls, folder: RunFolder) -> RunRecord:
+        return cls.from_json(folder.read())
+
+    def to_json(self) -> dict:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["attempts"] = [asdict(a) for a in self.attempts]
+        data["steps"] = [s.to_json() for s in self.steps]
+        data["summary"] = asdict(self.summary) if self.summary else None
+        return data
+
+    def save(self, folder: RunFolder) -> None:
+        tmp = folder.path / f".{RUN_JSON}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(self.to_json(), indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, folder.record_path)
+
+    def plan(self, notebooks_dir: Path) -> list[Step]:
+        """The steps of the recorded run, to resume it with the same numbering."""
+        return [Step(s.index, s.entity, tuple(s.depends_on), notebooks_dir / f"{s.entity}.ipynb")
+                for s in self.steps]
+
+    def begin_attempt(self, now: datetime) -> None:
+        """Start (or resume) the run: every step not succeeded goes back to pending."""
+        self.status, self.finished_at, self.pid, self.host = RUNNING, None, os.getpid(), socket.gethostname()
+        self.attempts.append(Attempt(iso(now), None, os.getpid(), socket.gethostname(), RUNNING))
+        for step in self.steps:
+            if step.status in TO_RERUN:
+                step.status, step.reason, step.configured = PENDING, None, None
+        self.secrets_found = []
+
+    def end_attempt(self, status: str, now: datetime) -> None:
+        self.status = status
+        self.finished_at = iso(now)
+        attempt = self.attempts[-1]
+        attempt.finished_at, attempt.status = iso(now), status
+        self.duration_s = round(sum(
+            (datetime.fromisoformat(a.finished_at) - datetime.fromisoformat(a.started_at)).total_seconds()
+            for a in self.attempts if a.finished_at), 1)
+
+    def final_status(self, interrupted: bool) -> str:
+        """succeeded when every step (and the summary) did; interrupted when stopped; failed otherwise."""
+        if interrupted:
+            return INTERRUPTED
+        steps_ok = all(s.status == SUCCEEDED or s.unconfigured for s in self.steps)
+        summary_ok = self.summary is None or self.summary.status == SUCCEEDED
+        return SUCCEEDED if steps_ok and summary_ok and not self.secrets_found else FAILED

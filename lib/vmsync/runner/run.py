@@ -25,19 +25,21 @@ from typing import TextIO
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import SyncError
+from ..errors import SyncError, UsageError
 from ..report import alerts
 from ..report.index import INDEX, write_index
+from ..report.runfolder import RunFolder
 from ..store import runs
 from ..store.database import create_schema
 from ..store.tables import sync_run, sync_step
-from . import preflight, record, render
+from . import preflight, render
 from .environment import SANDBOX_DB_URL, SandboxOpener, sandbox_environment, settings_from, start_sandbox
 from .execute import Limits
-from .folder import FAILED, INTERRUPTED, RUNNING, SUCCEEDED, RunFolder, check_runs_dir, new_run_id
+from .folder import check_runs_dir, find_run, new_run_id, shown_path
 from .lock import LockHeld, RunLock, current_holder, is_stale
-from .plan import Step, UsageError, build_plan, default_notebooks_dir, summary_notebook
+from .plan import Step, build_plan, default_notebooks_dir, summary_notebook
 from .progress import Progress, table
+from .record import FAILED, INTERRUPTED, RUNNING, SUCCEEDED, RunRecord, SummaryRecord, now_utc
 from .schedule import StepContext, run_notebook, run_steps
 from .secrets import scan_and_redact
 from .watchdog import Watchdog
@@ -82,7 +84,24 @@ class RunResult:
     folder: Path | None = None
     message: str = ""
     record: dict | None = None
+    """The run's record as ``run.json`` holds it."""
     alert: alerts.Alert | None = None
+
+
+@dataclass
+class RunContext:
+    """What executing a checked run needs, gathered before anything is written."""
+
+    options: RunOptions
+    engine: Engine
+    folder: RunFolder
+    record: RunRecord
+    plan: list[Step]
+    env: dict[str, str]
+    secrets: list[str]
+    runs_dir: Path
+    out: TextIO
+    report: TextIO
 
 
 def run_suite(options: RunOptions, *, out: TextIO | None = None, report: TextIO | None = None) -> RunResult:
@@ -146,36 +165,36 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
         client, unreachable = None, exc
     if rec is None:
         folder, rec = _new_run(options, plan, runs_dir, db_url, notebooks_dir)
-    run_id = rec["run_id"]
+    run = RunContext(options, engine, folder, rec, plan, env, secrets, runs_dir, out, report)
     if unreachable is not None:
-        return _unreachable(folder, rec, unreachable, secrets, runs_dir, report)
+        return _unreachable(run, unreachable)
     org_id = client.org_id
     preflight.check_org(preflight.recorded_org(engine) if exists else None, org_id,
                         allow_other_org=options.allow_other_org, shown_db=preflight.safe_url(db_url))
 
     _create_schema(engine)
-    lock = RunLock(engine, run_id)
+    lock = RunLock(engine, rec.run_id)
     try:
         lock.acquire()
     except LockHeld as exc:
         raise UsageError(str(exc)) from None
     try:
-        return _execute(options, engine, folder, rec, plan, org_id, env, secrets, runs_dir, out, report)
+        return _execute(run, org_id)
     finally:
         lock.release()
 
 
 def _plan(options: RunOptions, runs_dir: Path, db_url: str,
-          notebooks_dir: Path) -> tuple[RunFolder | None, dict | None, list[Step]]:
+          notebooks_dir: Path) -> tuple[RunFolder | None, RunRecord | None, list[Step]]:
     """The steps to run: those of the run to resume (with its folder and record), or a new plan."""
     if not options.resume:
         return None, None, build_plan(options.only, options.exclude, notebooks_dir)
-    folder = RunFolder.existing(runs_dir, options.resume)
-    rec = folder.read()
-    if rec["database"] != preflight.safe_url(db_url):
-        raise UsageError(f"run {options.resume} ran against {rec['database']}, not {preflight.safe_url(db_url)}; "
+    folder = find_run(runs_dir, options.resume)
+    rec = RunRecord.load(folder)
+    if rec.database != preflight.safe_url(db_url):
+        raise UsageError(f"run {options.resume} ran against {rec.database}, not {preflight.safe_url(db_url)}; "
                          "pass --db with that database to resume it")
-    plan = record.plan_of(rec, notebooks_dir)
+    plan = rec.plan(notebooks_dir)
     missing = [s.entity for s in plan if not s.notebook.is_file()]
     if missing:
         raise UsageError(f"cannot resume: no notebook for {', '.join(missing)} in {notebooks_dir}")
@@ -183,7 +202,7 @@ def _plan(options: RunOptions, runs_dir: Path, db_url: str,
 
 
 def _new_run(options: RunOptions, plan: list[Step], runs_dir: Path, db_url: str,
-             notebooks_dir: Path) -> tuple[RunFolder, dict]:
+             notebooks_dir: Path) -> tuple[RunFolder, RunRecord]:
     run_id = new_run_id()
     mode = "full" if options.full else "incremental"
     parameters = {"mode": mode, "only": options.only, "exclude": options.exclude, "parallel": options.parallel,
@@ -191,8 +210,8 @@ def _new_run(options: RunOptions, plan: list[Step], runs_dir: Path, db_url: str,
                   "allow_other_org": options.allow_other_org,
                   "sandbox": options.sandbox_preset if options.sandbox else None,
                   "notebook_parameters": {"run_id": run_id, "mode": mode}}
-    rec = record.new_record(run_id, plan, mode=mode, database=preflight.safe_url(db_url), parameters=parameters,
-                            notebooks_dir=notebooks_dir, now=record.now_utc())
+    rec = RunRecord.new(run_id, plan, mode=mode, database=preflight.safe_url(db_url), parameters=parameters,
+                        notebooks_dir=notebooks_dir, now=now_utc())
     return RunFolder(runs_dir, run_id), rec
 
 
@@ -208,115 +227,104 @@ def _create_schema(engine: Engine, attempts: int = 3) -> None:
             time.sleep(0.2 * attempt)
 
 
-def _unreachable(folder: RunFolder, rec: dict, exc: SyncError, secrets: list[str], runs_dir: Path,
-                 report: TextIO) -> RunResult:
-    if not folder.path.exists():
-        folder.create()
-    record.begin_attempt(rec, record.now_utc())
-    rec["error"] = f"{exc.error_class}: {exc.message}"
-    record.end_attempt(rec, FAILED, record.now_utc())
-    folder.write(rec)
-    scan_and_redact(folder.path, secrets)
-    write_index(runs_dir)
-    print(f"Run {rec['run_id']} failed before any step: {rec['error']}", file=report)
-    print(f"Record: {_shown(folder.record_path)}", file=report)
-    return RunResult(1, rec["run_id"], folder.path, rec["error"], rec,
-                     alert=alerts.build(rec, folder.path, {}, secrets))
+def _unreachable(run: RunContext, exc: SyncError) -> RunResult:
+    rec, folder = run.record, run.folder
+    folder.path.mkdir(parents=True, exist_ok=True)
+    rec.begin_attempt(now_utc())
+    rec.error = f"{exc.error_class}: {exc.message}"
+    rec.end_attempt(FAILED, now_utc())
+    rec.save(folder)
+    scan_and_redact(folder.path, run.secrets)
+    write_index(run.runs_dir)
+    print(f"Run {rec.run_id} failed before any step: {rec.error}", file=run.report)
+    print(f"Record: {shown_path(folder.record_path)}", file=run.report)
+    written = rec.to_json()
+    alert = alerts.build(written, folder.path, {}, run.secrets)
+    return RunResult(1, rec.run_id, folder.path, rec.error, written, alert=alert)
 
 
-def _execute(options: RunOptions, engine: Engine, folder: RunFolder, rec: dict, plan: list[Step], org_id: str,
-             env: dict[str, str], secrets: list[str], runs_dir: Path, out: TextIO, report: TextIO) -> RunResult:
-    run_id = rec["run_id"]
-    if not folder.path.exists():
-        folder.create()
-    now = record.now_utc()
-    record.begin_attempt(rec, now)
-    rec["org_id"] = org_id
-    rec["error"] = None
-    folder.write(rec)
-    write_index(runs_dir)
+def _execute(run: RunContext, org_id: str) -> RunResult:
+    rec, folder, engine, options = run.record, run.folder, run.engine, run.options
+    folder.path.mkdir(parents=True, exist_ok=True)
+    now = now_utc()
+    rec.begin_attempt(now)
+    rec.org_id = org_id
+    rec.error = None
+    rec.save(folder)
+    write_index(run.runs_dir)
     with engine.begin() as conn:
-        runs.ensure_run(conn, run_id, mode=rec["mode"], parameters=rec["parameters"], now=now)
-        conn.execute(update(sync_run).where(sync_run.c.run_id == run_id).values(org_id=org_id))
-        conn.execute(update(sync_step).where(sync_step.c.run_id == run_id, sync_step.c.status == RUNNING)
+        runs.ensure_run(conn, rec.run_id, mode=rec.mode, parameters=rec.parameters, now=now)
+        conn.execute(update(sync_run).where(sync_run.c.run_id == rec.run_id).values(org_id=org_id))
+        conn.execute(update(sync_step).where(sync_step.c.run_id == rec.run_id, sync_step.c.status == RUNNING)
                      .values(status=INTERRUPTED, error_message="the runner stopped while this step ran"))
         runs.check_org(conn, org_id, allow_other_org=options.allow_other_org)
 
-    live = options.live if options.live is not None else out.isatty()
-    progress = Progress(rec["steps"], out, live=live)
+    live = options.live if options.live is not None else run.out.isatty()
+    progress = Progress(rec.steps, run.out, live=live)
     limits = Limits(cell_timeout=options.cell_timeout, step_timeout=options.step_timeout)
     stop = threading.Event()
     with _stop_on_signals(stop), Watchdog(options.step_timeout) as watchdog, render.Renderer() as renderer:
-        ctx = StepContext(folder, run_id, rec["mode"], env, limits, engine, progress, renderer)
+        steps = StepContext(folder, rec.run_id, rec.mode, run.env, limits, engine, progress, renderer)
         progress.refresh()
-        run_steps(plan, rec, ctx, watchdog, parallel=options.parallel, stop=stop, save=lambda: folder.write(rec))
+        run_steps(run.plan, rec, steps, watchdog, parallel=options.parallel, stop=stop,
+                  save=lambda: rec.save(folder))
         interrupted = stop.is_set()
         summary = summary_notebook(options.notebooks_dir)
         if summary is not None and not interrupted:
-            _run_summary(ctx, summary, runs_dir, watchdog, rec, out)
-        _renderings(rec, folder, renderer, out)
+            _run_summary(run, steps, summary, watchdog)
+        _renderings(run, renderer)
 
-    record.end_attempt(rec, record.run_status(rec, interrupted), record.now_utc())
-    folder.write(rec)
-    leaks = scan_and_redact(folder.path, secrets)
+    rec.end_attempt(rec.final_status(interrupted), now_utc())
+    rec.save(folder)
+    leaks = scan_and_redact(folder.path, run.secrets)
     if leaks:
-        rec = folder.read()
-        rec["secrets_found"] = [str(leak) for leak in leaks]
-        record.end_attempt(rec, record.run_status(rec, interrupted), record.now_utc())
-        folder.write(rec)
-    write_index(runs_dir)
+        run.record = rec = RunRecord.load(folder)  # as redacted
+        rec.secrets_found = [str(leak) for leak in leaks]
+        rec.end_attempt(rec.final_status(interrupted), now_utc())
+        rec.save(folder)
+    write_index(run.runs_dir)
     with engine.begin() as conn:
-        runs.finish_run(conn, run_id, rec["status"], record.now_utc())
-    result = _report(rec, folder, runs_dir, report)
-    result.alert = alerts.build(rec, folder.path, alerts.new_problems(engine, run_id), secrets)
+        runs.finish_run(conn, rec.run_id, rec.status, now_utc())
+    result = _report(run)
+    result.alert = alerts.build(result.record, folder.path, alerts.new_problems(engine, rec.run_id), run.secrets)
     return result
 
 
-def _renderings(rec: dict, folder: RunFolder, renderer: render.Renderer, out: TextIO) -> None:
+def _renderings(run: RunContext, renderer: render.Renderer) -> None:
     """Wait for the HTML of every notebook in the folder (also of steps done by an attempt that was killed
     before rendering them) and note each in the record."""
-    entries = [s for s in rec["steps"] if s.get("notebook")] + ([rec["summary"]] if rec["summary"] else [])
+    rec, folder = run.record, run.folder
+    entries = [s for s in rec.steps if s.notebook] + ([rec.summary] if rec.summary else [])
     for entry in entries:
-        notebook, html = folder.path / entry["notebook"], folder.html(Path(entry["notebook"]).stem)
+        notebook, html = folder.path / entry.notebook, folder.html(Path(entry.notebook).stem)
         if notebook.exists() and not html.exists() and not renderer.pending(html):
-            renderer.submit(notebook, html, hide_code=entry is rec["summary"])
+            renderer.submit(notebook, html, hide_code=entry is rec.summary)
     for target, reason in renderer.wait().items():
-        print(f"could not render {target.name}: {reason}", file=out)
+        print(f"could not render {target.name}: {reason}", file=run.out)
     for entry in entries:
-        html = folder.html(Path(entry["notebook"]).stem)
-        entry["html"] = html.name if html.exists() else None
+        html = folder.html(Path(entry.notebook).stem)
+        entry.html = html.name if html.exists() else None
 
 
-def _run_summary(ctx: StepContext, notebook: Path, runs_dir: Path, watchdog: Watchdog, rec: dict,
-                 out: TextIO) -> None:
+def _run_summary(run: RunContext, steps: StepContext, notebook: Path, watchdog: Watchdog) -> None:
     """The summary runs last, after failed steps too: its report says what failed."""
-    outcome = run_notebook(ctx, "summary", notebook, "summary", {"run_id": ctx.run_id, "runs_dir": str(runs_dir)},
-                           watchdog, hide_code=True)
-    rec["summary"] = {"notebook": ctx.folder.notebook("summary").name, "html": None,
-                      "status": SUCCEEDED if outcome.succeeded else FAILED,
-                      "duration_s": round(outcome.duration_s, 2), "error_class": outcome.error_class,
-                      "error_message": outcome.error_message}
-    print(f"summary: {rec['summary']['status']} in {outcome.duration_s:.1f} s", file=out, flush=True)
+    outcome = run_notebook(steps, "summary", notebook, "summary",
+                           {"run_id": steps.run_id, "runs_dir": str(run.runs_dir)}, watchdog, hide_code=True)
+    run.record.summary = SummaryRecord.of(run.folder.notebook("summary"), outcome)
+    print(f"summary: {run.record.summary.status} in {outcome.duration_s:.1f} s", file=run.out, flush=True)
 
 
-def _report(rec: dict, folder: RunFolder, runs_dir: Path, report: TextIO) -> RunResult:
-    print(table(rec["steps"]), file=report)
-    for leak in rec["secrets_found"]:
+def _report(run: RunContext) -> RunResult:
+    rec, report = run.record, run.report
+    print(table(rec.steps), file=report)
+    for leak in rec.secrets_found:
         print(f"secret found and redacted: {leak}", file=report)
-    target = (rec.get("summary") or {}).get("html")
-    print(f"Run {rec['run_id']} {rec['status']} in {rec['duration_s']:.0f} s.", file=report)
-    print(f"Report: {_shown(folder.path / target if target else folder.path)}", file=report)
-    print(f"All runs: {_shown(runs_dir / INDEX)}", file=report, flush=True)
-    code = 0 if rec["status"] == SUCCEEDED else 1
-    return RunResult(code, rec["run_id"], folder.path, rec["status"], rec)
-
-
-def _shown(path: Path) -> Path:
-    """``path`` relative to the working folder when it is inside it (``runs/...``), else absolute."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
+    target = rec.summary.html if rec.summary else None
+    print(f"Run {rec.run_id} {rec.status} in {rec.duration_s:.0f} s.", file=report)
+    print(f"Report: {shown_path(run.folder.path / target if target else run.folder.path)}", file=report)
+    print(f"All runs: {shown_path(run.runs_dir / INDEX)}", file=report, flush=True)
+    code = 0 if rec.status == SUCCEEDED else 1
+    return RunResult(code, rec.run_id, run.folder.path, rec.status, rec.to_json())
 
 
 @contextlib.contextmanager

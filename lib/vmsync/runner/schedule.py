@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,15 +21,16 @@ from sqlalchemy import Engine, select
 
 from .. import entities
 from ..errors import ErrorClass
+from ..figures import COUNTS
+from ..report.runfolder import RunFolder
 from ..store.tables import sync_step
 from ..sync.step import PROGRESS_ENV
 from . import artifact
 from .execute import Limits, NotebookOutcome, execute
-from .folder import FAILED, INTERRUPTED, PENDING, RUNNING, SKIPPED, SUCCEEDED, RunFolder, iso
 from .kernel import kill_kernels
 from .plan import Step
 from .progress import Progress
-from .record import COUNT_KEYS, counts_of, is_unconfigured, now_utc
+from .record import FAILED, INTERRUPTED, PENDING, SKIPPED, SUCCEEDED, RunRecord, StepRecord, counts_of
 from .render import Renderer
 from .watchdog import Watchdog
 
@@ -54,6 +56,10 @@ class StepContext:
         """The tag of the kernels of one notebook of this run (to stop them)."""
         return f"{self.run_id}/{stem}"
 
+    def pages_file(self, stem: str) -> Path:
+        """Where a running notebook of this run reports its pages (removed when it ends)."""
+        return Path(tempfile.gettempdir()) / f"vmsync-{self.run_id}-{stem}.progress.json"
+
     def parameters(self) -> dict:
         """What an entity notebook is given: never a credential (those reach the kernel's environment)."""
         return {"run_id": self.run_id, "mode": self.mode}
@@ -65,7 +71,7 @@ def run_notebook(ctx: StepContext, stem: str, source: Path, label: str, paramete
     output = ctx.folder.notebook(stem)
     tag = ctx.tag(stem)
     deadline = watchdog.watch(tag)
-    pages = ctx.folder.progress_file(stem)
+    pages = ctx.pages_file(stem)
     ctx.progress.watch(label, pages)
     try:
         outcome = execute(source, output, parameters, env={**ctx.env, PROGRESS_ENV: str(pages)}, tag=tag,
@@ -93,13 +99,13 @@ def _counts_from_database(engine: Engine, run_id: str, entity: str) -> tuple[dic
         row = conn.execute(q).mappings().first()
     if row is None:
         return None, None
-    return {k: row[k] for k in COUNT_KEYS}, row["api_calls"]
+    return {k: row[k] for k in COUNTS}, row["api_calls"]
 
 
-def run_steps(plan: list[Step], record: dict, ctx: StepContext, watchdog: Watchdog, *, parallel: int,
+def run_steps(plan: list[Step], record: RunRecord, ctx: StepContext, watchdog: Watchdog, *, parallel: int,
               stop: threading.Event, save: Callable[[], None]) -> None:
     """Run every pending step of ``record`` in dependency order, up to ``parallel`` at once."""
-    steps = {s["entity"]: s for s in record["steps"]}
+    steps = {s.entity: s for s in record.steps}
     done: queue.Queue[tuple[Step, NotebookOutcome]] = queue.Queue()
     running: dict[str, Step] = {}
 
@@ -107,28 +113,25 @@ def run_steps(plan: list[Step], record: dict, ctx: StepContext, watchdog: Watchd
         outcome = run_notebook(ctx, step.name, step.notebook, step.entity, ctx.parameters(), watchdog)
         done.put((step, outcome))
 
-    def changed(entry: dict) -> None:
+    def changed(entry: StepRecord) -> None:
         save()
         ctx.progress.changed(entry)
 
     while True:
         for step in plan:
             entry = steps[step.entity]
-            if entry["status"] != PENDING:
+            if entry.status != PENDING:
                 continue
-            blocked = [d for d in step.depends_on
-                       if steps[d]["status"] in NOT_DONE and not is_unconfigured(steps[d])]
+            blocked = [d for d in step.depends_on if steps[d].status in NOT_DONE and not steps[d].unconfigured]
             if blocked and not stop.is_set():  # an interrupted run leaves the rest pending, for --resume
-                entry.update(status=SKIPPED, reason=f"{', '.join(blocked)} did not succeed")
+                entry.skip(f"{', '.join(blocked)} did not succeed")
                 changed(entry)
             elif not stop.is_set() and (reason := _unconfigured(step, ctx)):
-                entry.update(status=SKIPPED, reason=reason, configured=False)
+                entry.skip(reason, configured=False)
                 changed(entry)
             elif (not stop.is_set() and len(running) < parallel
-                  and all(steps[d]["status"] == SUCCEEDED or is_unconfigured(steps[d]) for d in step.depends_on)):
-                entry.update(status=RUNNING, started_at=iso(now_utc()), finished_at=None, duration_s=None,
-                             error_class=None, error_message=None, attempts=entry["attempts"] + 1,
-                             notebook=ctx.folder.notebook(step.name).name)
+                  and all(steps[d].status == SUCCEEDED or steps[d].unconfigured for d in step.depends_on)):
+                entry.start(ctx.folder.notebook(step.name).name)
                 running[step.entity] = step
                 changed(entry)
                 threading.Thread(target=work, args=(step,), name=f"vmsync-{step.entity}", daemon=True).start()
@@ -152,7 +155,8 @@ def _unconfigured(step: Step, ctx: StepContext) -> str | None:
     return skip({**os.environ, **ctx.env}) if skip else None
 
 
-def _finish(entry: dict, step: Step, outcome: NotebookOutcome, ctx: StepContext, *, interrupted: bool) -> None:
+def _finish(entry: StepRecord, step: Step, outcome: NotebookOutcome, ctx: StepContext, *,
+            interrupted: bool) -> None:
     counts, api_calls = counts_of(outcome.figures), (outcome.figures or {}).get("api_calls")
     if counts is None:
         counts, api_calls = _counts_from_database(ctx.engine, ctx.run_id, step.entity)
@@ -160,10 +164,7 @@ def _finish(entry: dict, step: Step, outcome: NotebookOutcome, ctx: StepContext,
         status = SUCCEEDED
     else:
         status = INTERRUPTED if interrupted else FAILED
-    entry.update(status=status, finished_at=iso(now_utc()), duration_s=round(outcome.duration_s, 2),
-                 counts=counts, api_calls=api_calls, html=None,
-                 tables_changed=(outcome.figures or {}).get("tables_changed"),
-                 error_class=outcome.error_class, error_message=outcome.error_message)
+    entry.end(status, outcome, counts, api_calls)
     if interrupted and not outcome.succeeded:
-        entry["error_message"] = "the run was interrupted while this step ran"
+        entry.error_message = "the run was interrupted while this step ran"
 

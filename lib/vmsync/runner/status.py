@@ -6,43 +6,43 @@ import socket
 from pathlib import Path
 from typing import TextIO
 
-from .folder import RUNNING, SUCCEEDED, RunFolder, list_runs
+from ..report.runfolder import list_runs
+from .folder import find_run
 from .lock import pid_alive
 from .progress import table
+from .record import RUNNING, SUCCEEDED, RunRecord
 
 LAST_RUNS = 10
 
 
-def shown_status(record: dict) -> str:
+def shown_status(record: RunRecord) -> str:
     """The recorded status, or ``interrupted (runner gone)`` for a run whose runner died mid-way."""
-    status = record.get("status", "")
-    if status == RUNNING and record.get("host") == socket.gethostname() and not pid_alive(int(record.get("pid") or 0)):
+    if record.status == RUNNING and record.host == socket.gethostname() and not pid_alive(int(record.pid or 0)):
         return "interrupted (runner gone; --resume it)"
-    return status
+    return record.status
 
 
 def show_run(runs_dir: Path, run_id: str, out: TextIO) -> int:
     """Print one run; exit 0 when it succeeded, 1 otherwise (``UsageError`` for an unknown id)."""
-    folder = RunFolder.existing(runs_dir, run_id)
-    record = folder.read()
-    status = shown_status(record)
-    print(f"Run {record['run_id']}: {status}", file=out)
-    print(f"  started {record.get('started_at')}, finished {record.get('finished_at') or '-'}, "
-          f"{record.get('mode')}, org {record.get('org_id') or '-'}, database {record.get('database')}", file=out)
-    if record.get("error"):
-        print(f"  error: {record['error']}", file=out)
-    print(table(record["steps"]), file=out)
-    summary = record.get("summary")
+    folder = find_run(runs_dir, run_id)
+    record = RunRecord.load(folder)
+    print(f"Run {record.run_id}: {shown_status(record)}", file=out)
+    print(f"  started {record.started_at}, finished {record.finished_at or '-'}, "
+          f"{record.mode}, org {record.org_id or '-'}, database {record.database}", file=out)
+    if record.error:
+        print(f"  error: {record.error}", file=out)
+    print(table(record.steps), file=out)
+    summary = record.summary
     if summary:
-        print(f"summary: {summary['status']}" + (f" ({summary['error_message']})" if summary.get("error_message")
-                                                  else ""), file=out)
-    for step in record["steps"]:
-        if step.get("error_message"):
-            print(f"{step['entity']}: {step['error_class']}: {step['error_message']}", file=out)
-    for leak in record.get("secrets_found", []):
+        print(f"summary: {summary.status}" + (f" ({summary.error_message})" if summary.error_message else ""),
+              file=out)
+    for step in record.steps:
+        if step.error_message:
+            print(f"{step.entity}: {step.error_class}: {step.error_message}", file=out)
+    for leak in record.secrets_found:
         print(f"secret found and redacted: {leak}", file=out)
     print(f"Folder: {folder.path}", file=out)
-    return 0 if record.get("status") == SUCCEEDED else 1
+    return 0 if record.status == SUCCEEDED else 1
 
 
 def show_runs(runs_dir: Path, out: TextIO, last: int = LAST_RUNS) -> int:
@@ -54,12 +54,11 @@ def show_runs(runs_dir: Path, out: TextIO, last: int = LAST_RUNS) -> int:
     print(f"{'run':<24} {'status':<12} {'started (UTC)':<26} {'took':>7}  ok/failed/skipped", file=out)
     for folder in reversed(folders):
         try:
-            record = folder.read()
+            record = RunRecord.load(folder)
         except (OSError, ValueError):
             continue
-        steps = record.get("steps", [])
-        tally = "/".join(str(sum(1 for s in steps if s.get("status") == k)) for k in ("succeeded", "failed", "skipped"))
-        took = f"{record['duration_s']:.0f} s" if record.get("duration_s") is not None else "-"
-        print(f"{record['run_id']:<24} {shown_status(record):<12} {record.get('started_at') or '':<26} {took:>7}  "
+        tally = "/".join(str(sum(1 for s in record.steps if s.status == k)) for k in ("succeeded", "failed", "skipped"))
+        took = f"{record.duration_s:.0f} s" if record.duration_s is not None else "-"
+        print(f"{record.run_id:<24} {shown_status(record):<12} {record.started_at or '':<26} {took:>7}  "
               f"{tally}", file=out)
     return 0

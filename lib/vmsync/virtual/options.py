@@ -16,7 +16,8 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..config import ConfigError, read_env_file
+from .. import config
+from ..config import ConfigError
 from ..sync.params import public, shared_problems
 from .modes import MODES
 
@@ -30,10 +31,7 @@ ENV = {"source": "VMSYNC_PATHFUL_SOURCE", "user_report": "VMSYNC_PATHFUL_USER_RE
 def environment(environ: Mapping[str, str] | None = None, env_file: str | os.PathLike | None = ".env"
                 ) -> dict[str, str]:
     """The step's settings that are set: the environment over ``env_file`` (skipped when absent)."""
-    env: dict[str, str] = {}
-    if env_file is not None and Path(env_file).is_file():
-        env.update(read_env_file(env_file))
-    env.update(os.environ if environ is None else environ)
+    env = config.environment(environ, env_file)
     return {name: env[var].strip() for name, var in ENV.items() if env.get(var, "").strip()}
 
 

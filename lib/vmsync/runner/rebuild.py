@@ -14,8 +14,17 @@ from typing import TextIO
 
 from sqlalchemy.engine import make_url
 
-from .index import write_index
-from .summary import resolve_database
+from ..errors import UsageError
+from ..report.index import write_index
+from ..report.runfolder import list_runs
+from ..report.summary import resolve_database
+from . import artifact, render
+from .execute import Limits, execute
+from .folder import find_run, shown_path
+from .plan import summary_notebook
+from .record import RunRecord, SummaryRecord
+from .secrets import scan_and_redact
+from .status import shown_status
 
 SUMMARY_CELL_TIMEOUT = 600.0
 
@@ -31,30 +40,23 @@ def rebuild(run_id: str | None, runs_dir: Path, *, db_url: str | None = None, se
             notebook: Path | None = None, out: TextIO) -> Rebuilt:
     """Execute the summary of ``run_id`` into its folder, render it, rewrite the index.
 
-    Raises the runner's ``UsageError`` for an unknown run, a run still running, or no summary notebook.
+    Raises ``UsageError`` for an unknown run, a run still running, or no summary notebook.
     """
-    from ..runner import artifact, render
-    from ..runner.execute import Limits, execute
-    from ..runner.folder import FAILED, SUCCEEDED, RunFolder, list_runs
-    from ..runner.plan import UsageError, summary_notebook
-    from ..runner.secrets import scan_and_redact
-    from ..runner.status import shown_status
-
     runs_dir = Path(runs_dir).absolute()
     if run_id is None:
         known = list_runs(runs_dir)
         if not known:
             raise UsageError(f"{runs_dir} holds no runs yet: start one with `vmsync run`")
         run_id = known[-1].run_id
-    folder = RunFolder.existing(runs_dir, run_id)
-    record = folder.read()
+    folder = find_run(runs_dir, run_id)
+    record = RunRecord.load(folder)
     if shown_status(record) == "running":
         raise UsageError(f"run {run_id} is still running; its summary is made when it ends")
     source = notebook or summary_notebook()
     if source is None:
         raise UsageError("there is no notebooks/summary.ipynb to make the summary with")
 
-    url, note = resolve_database(db_url, record.get("database"), runs_dir)
+    url, note = resolve_database(db_url, record.database, runs_dir)
     if note:
         print(f"note: {note}", file=out)
     env = {**os.environ, "VMSYNC_DB_URL": url, "VMSYNC_RUNS_DIR": str(runs_dir)}
@@ -65,28 +67,17 @@ def rebuild(run_id: str | None, runs_dir: Path, *, db_url: str | None = None, se
     if output.exists():
         artifact.truncate_outputs(output)
         render.notebook_html(output, html, hide_code=True)
-    record = folder.read()  # as it is now: nothing else writes a finished run's record, but read it fresh
-    record["summary"] = {"notebook": output.name, "html": html.name if html.exists() else None,
-                         "status": SUCCEEDED if outcome.succeeded else FAILED,
-                         "duration_s": round(outcome.duration_s, 2), "error_class": outcome.error_class,
-                         "error_message": outcome.error_message}
-    folder.write(record)
+    record = RunRecord.load(folder)  # as it is now: nothing else writes a finished run's record, but read it fresh
+    record.summary = SummaryRecord.of(output, outcome, html if html.exists() else None)
+    record.save(folder)
     password = make_url(url).password
     for leak in scan_and_redact(folder.path, [*secrets, *([str(password)] if password else [])]):
         print(f"secret found and redacted: {leak}", file=out)
     index = write_index(runs_dir)
     if outcome.succeeded:
-        print(f"Report: {_shown(html)}", file=out)
+        print(f"Report: {shown_path(html)}", file=out)
     else:
         print(f"The summary of run {run_id} failed: {outcome.error_class}: {outcome.error_message}", file=out)
-        print(f"Partial report: {_shown(html if html.exists() else output)}", file=out)
-    print(f"All runs: {_shown(index)}", file=out)
+        print(f"Partial report: {shown_path(html if html.exists() else output)}", file=out)
+    print(f"All runs: {shown_path(index)}", file=out)
     return Rebuilt(0 if outcome.succeeded else 1, run_id, html if html.exists() else None)
-
-
-def _shown(path: Path) -> Path:
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
-

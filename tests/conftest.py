@@ -38,10 +38,11 @@ import pytest
 import sqlalchemy as sa
 
 from vmsync.config import load_settings
+from vmsync.entities import create_schema
 from vmsync.runner.environment import sandbox_environment
 from vmsync.salesforce import connect
 from vmsync.sandbox import Sandbox
-from vmsync.store.database import create_schema, open_engine
+from vmsync.store.database import open_engine
 from vmsync.store.tables import metadata
 from vmsync.sync.params import StepParams
 from vmsync.sync.step import run_step

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select, update
 
 from ..store import tables as t
 from ..sync.issues import Found
-from ..sync.writer import PageCounts
+from ..sync.result import PageCounts
 from . import cells
 from .columns import SCHOOL_LEVELS, locate
 from .source import Sheet, SourceError, where

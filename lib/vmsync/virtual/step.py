@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, func, select
 
 from ..config import load_settings
+from ..entities import create_schema
 from ..errors import ErrorClass, SyncError
 from ..store import tables as t
-from ..store.database import create_schema, open_engine
+from ..store.database import open_engine
 from ..sync import issues
-from ..sync.result import StepResult, StreamResult, iso, recorded
-from ..sync.writer import PageCounts
+from ..sync.result import PageCounts, StepResult, StreamResult, iso, recorded
 from . import levels, users
 from .about import MODEL_TABLES, NAME
 from .columns import SESSION_REPORT, locate

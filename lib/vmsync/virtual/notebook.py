@@ -10,8 +10,8 @@ from IPython.display import Markdown, display
 
 from .. import notebook as nb
 from ..display import Table
+from ..entities.virtual_sessions import ENTITY
 from ..sync.params import manual_run_id
-from .about import DEPENDS_ON, DESCRIPTION, TITLE
 from .options import DEFAULT_PARTNER, DEFAULT_TIMEZONE, VirtualParams, environment
 from .step import VirtualResult, run
 
@@ -24,7 +24,8 @@ HELD = {"rows": "data rows in the file", "blank_rows": "blank rows",
 
 
 def describe() -> None:
-    display(Markdown(f"**{TITLE}.** {DESCRIPTION}\n\nRuns after: {', '.join(DEPENDS_ON)}."))
+    display(Markdown(f"**{ENTITY.title}.** {ENTITY.description}\n\n"
+                     f"Runs after: {', '.join(ENTITY.depends_on)}."))
 
 
 def sync(*, source: str | None = None, mode: str = "incremental", cutoff=None, user_report: str | None = None,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from vmsync.entities import CATALOG, get
 from vmsync.store import tables as t
-from vmsync.sync.writer import PageWriter
+from vmsync.sync import PageWriter
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 
-from ..store import model, tables
-from ..store.database import register_raw_tables
+from ..store import model, register_raw_tables, tables
 from .catalog import Catalog
 
 BOOKKEEPING = {

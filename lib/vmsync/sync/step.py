@@ -20,10 +20,9 @@ from ..entities import CATALOG, create_schema
 from ..entities import get as get_entity
 from ..entities.spec import Entity, Stream
 from ..salesforce import soql_datetime
-from ..store import runs
+from ..store import open_engine, runs
 from ..store import tables as t
 from ..store.chunks import chunks
-from ..store.database import open_engine
 from ..store.upsert import upsert
 from . import issues
 from .params import StepParams

@@ -18,8 +18,8 @@ from ..config import load_settings
 from ..entities import create_schema
 from ..entities.virtual_sessions import ENTITY
 from ..errors import ErrorClass, SyncError
+from ..store import open_engine
 from ..store import tables as t
-from ..store.database import open_engine
 from ..sync import issues
 from ..sync.result import PageCounts, StepResult, StreamResult, iso, recorded
 from . import levels, users

@@ -42,8 +42,9 @@ class Child(NamedTuple):
 class Catalog:
     """The entities' streams and tables, cross-referenced. Streams are named by their key (``entity:stream``)."""
 
-    raw_fields: Mapping[str, Mapping[str, str]]
-    """Per Salesforce object, every field a stream reads from it (name: kind), in the order they are first met."""
+    raw_fields: Mapping[str, tuple[Mapping[str, str], ...]]
+    """Per Salesforce object, the fields (name: kind) of each stream that reads it, in the streams' order: its
+    raw mirror table is made with the first stream's fields and given the others' as they come."""
     readers: Mapping[str, tuple[str, ...]]
     """Per Salesforce object, the streams that read it."""
     owners: Mapping[str, tuple[Owner, ...]]
@@ -59,12 +60,11 @@ class Catalog:
     @classmethod
     def of(cls, entities: Iterable[Entity]) -> Catalog:
         streams = [(entity, stream) for entity in entities for stream in entity.streams]
-        raw_fields: dict[str, dict[str, str]] = defaultdict(dict)
+        raw_fields: dict[str, list[Mapping[str, str]]] = defaultdict(list)
         readers: dict[str, list[str]] = defaultdict(list)
         owners: dict[str, list[Owner]] = defaultdict(list)
         for entity, stream in streams:
-            for name, kind in stream.fields.items():
-                raw_fields[stream.object].setdefault(name, kind)
+            raw_fields[stream.object].append(stream.fields)
             readers[stream.object].append(entity.stream_key(stream))
             for spec in stream.tables:
                 if spec.kind == "record":
@@ -83,7 +83,7 @@ class Catalog:
             for column in child.columns:
                 for parent in dict.fromkeys(fk.column.table.name for fk in column.foreign_keys):
                     children[parent].append(Child(child, column.name, tuple(owners.get(child.name, ()))))
-        return cls(raw_fields={k: dict(v) for k, v in raw_fields.items()},
+        return cls(raw_fields={k: tuple(v) for k, v in raw_fields.items()},
                    readers={k: tuple(v) for k, v in readers.items()},
                    owners={k: tuple(v) for k, v in owners.items()},
                    superseded=superseded, taken_over=taken_over,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -43,14 +43,15 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
-def register_raw_tables(raw_fields: Mapping[str, Mapping[str, str]]) -> None:
-    """Define the raw mirror table of every object in ``raw_fields`` (Salesforce object: its fields, name: kind,
-    as the entities catalog gives them)."""
-    for sf_object, fields in raw_fields.items():
-        raw_table(sf_object, fields)
+def register_raw_tables(raw_fields: Mapping[str, Iterable[Mapping[str, str]]]) -> None:
+    """Define the raw mirror table of every object in ``raw_fields`` (Salesforce object: the fields, name: kind,
+    of each stream that reads it, as the entities catalog gives them), with the union of their fields."""
+    for sf_object, field_sets in raw_fields.items():
+        for fields in field_sets:
+            raw_table(sf_object, fields)
 
 
-def create_schema(engine: Engine, raw_fields: Mapping[str, Mapping[str, str]]) -> None:
+def create_schema(engine: Engine, raw_fields: Mapping[str, Iterable[Mapping[str, str]]]) -> None:
     """Create every vmsync table that does not exist, the raw mirror of ``raw_fields`` (as
     ``register_raw_tables``) included, and add the nullable columns an older one lacks.
 

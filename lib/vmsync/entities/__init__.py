@@ -16,7 +16,7 @@ from ..store import database
 from .catalog import Catalog
 from .spec import Entity
 
-PROGRAMS = {"dictionary"}  # modules run with python -m, not looked into: importing one first would run it twice
+PROGRAMS = {"dictionary"}  # run with python -m, so not looked into: importing one first would run it twice
 
 
 def _discover() -> dict[str, Entity]:

@@ -40,7 +40,7 @@ class Child(NamedTuple):
 
 @dataclass(frozen=True)
 class Catalog:
-    """The entities' streams and tables, cross-referenced. Streams are named by their key (``entity:stream``)."""
+    """The entities' streams and tables, cross-referenced; streams are named by their key, ``entity:stream``."""
 
     raw_fields: Mapping[str, tuple[Mapping[str, str], ...]]
     """Per Salesforce object, the fields (name: kind) of each stream that reads it, in the streams' order: its
@@ -72,12 +72,14 @@ class Catalog:
         superseded, taken_over = {}, {}
         for entity, stream in streams:
             key = entity.stream_key(stream)
-            superseded[key] = tuple((other_entity.name, other) for other_entity, other in streams
-                                    if any(s.kind == "record" and s.name in stream.supersedes for s in other.tables))
             mine = {spec.name for spec in stream.tables if spec.kind == "record"}
-            taken_over[key] = frozenset(spec.name for other_entity, other in streams
-                                        if other_entity.stream_key(other) != key and mine & set(other.supersedes)
-                                        for spec in other.tables if spec.kind == "record" and spec.name in mine)
+            superseded[key] = tuple(
+                (other_entity.name, other) for other_entity, other in streams
+                if any(spec.kind == "record" and spec.name in stream.supersedes for spec in other.tables))
+            taken_over[key] = frozenset(
+                spec.name for other_entity, other in streams
+                if other_entity.stream_key(other) != key and mine & set(other.supersedes)
+                for spec in other.tables if spec.kind == "record" and spec.name in mine)
         children: dict[str, list[Child]] = defaultdict(list)
         for child in t.metadata.sorted_tables:
             for column in child.columns:

@@ -28,6 +28,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from vmsync.entities import CATALOG
 from vmsync.entities.spec import Entity
 from vmsync.salesforce import SalesforceClient
 from vmsync.store import tables as t
@@ -46,7 +47,7 @@ REST_PAGE = 2000
 def raw_pass(sf: SalesforceClient, entity: Entity, db_url: str, params: StepParams) -> tuple[float, float, int]:
     """(extract seconds, load seconds, records) of the entity's full REST extract upserted into raw mirror
     tables."""
-    register_raw_tables()
+    register_raw_tables(CATALOG.raw_fields)
     engine = open_engine(db_url)
     extract = load = 0.0
     records = 0

@@ -39,9 +39,10 @@ import sqlalchemy as sa
 
 from sfsandbox import Sandbox
 from vmsync.config import load_settings
+from vmsync.entities import create_schema
 from vmsync.runner.environment import sandbox_environment
 from vmsync.salesforce import connect
-from vmsync.store.database import create_schema, open_engine
+from vmsync.store.database import open_engine
 from vmsync.store.tables import metadata
 from vmsync.sync.params import StepParams
 from vmsync.sync.step import run_step

@@ -14,10 +14,9 @@ from sqlalchemy import select
 from vmsync.config import load_settings
 from vmsync.entities import ordered
 from vmsync.salesforce import connect
+from vmsync.store import open_engine
 from vmsync.store import tables as t
-from vmsync.store.database import open_engine
-from vmsync.sync.params import StepParams
-from vmsync.sync.step import StepResult, run_step
+from vmsync.sync import StepParams, StepResult, run_step
 
 from ..conftest import environ, postgres_schema
 

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from vmsync.entities import get, ordered
 from vmsync.entities.events import STATUSES
 from vmsync.entities.history import addresses, could_be_session
+from vmsync.store import open_engine
 from vmsync.store import tables as t
-from vmsync.store.database import open_engine
-from vmsync.sync.step import build_soql
+from vmsync.sync import build_soql
 
 from ..conftest import copy_database
 from .conftest import clean, connect_to, open_issues

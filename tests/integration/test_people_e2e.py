@@ -16,9 +16,9 @@ from sqlalchemy import select
 from vmsync.entities import get
 from vmsync.entities.normalize import email, phone
 from vmsync.entities.spec import Reject
+from vmsync.store import open_engine
 from vmsync.store import tables as t
-from vmsync.store.database import open_engine
-from vmsync.sync.step import build_soql
+from vmsync.sync import build_soql
 
 from ..conftest import copy_database
 from .conftest import clean, connect_to, open_issues

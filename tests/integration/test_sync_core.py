@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from vmsync.entities import get
 from vmsync.errors import SyncError
+from vmsync.store import open_engine
 from vmsync.store import tables as t
-from vmsync.store.database import open_engine
 
 CORE = ("schools", "organizations", "volunteers")
 SMALLEST_PAGE = 200  # the smallest batchSize Salesforce takes

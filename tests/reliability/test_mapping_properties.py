@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vmsync.config import load_settings
-from vmsync.entities import ordered
+from vmsync.entities import CATALOG, create_schema, ordered
 from vmsync.salesforce import connect
 from vmsync.store import tables as t
-from vmsync.store.database import create_schema, open_engine
+from vmsync.store.database import open_engine
 from vmsync.sync.step import build_soql
 from vmsync.sync.writer import PageWriter
 
@@ -78,7 +78,7 @@ def outcome(conn, entity, stream, record_id: str) -> tuple:
 
 def write_and_look(engine, entity, stream, page: list[dict]) -> dict[str, tuple]:
     """Write ``page`` in a transaction that is rolled back, and return each record's outcome."""
-    writer = PageWriter(entity, stream, "mapping", NOW)
+    writer = PageWriter(entity, stream, "mapping", NOW, CATALOG)
     with engine.connect() as conn:
         transaction = conn.begin()
         try:

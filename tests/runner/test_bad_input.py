@@ -79,7 +79,8 @@ def test_wrong_password_exits_2_without_writing(sandbox, tmp_path):
 
 
 def test_database_of_another_org_is_refused_unless_allowed(sandbox, tmp_path):
-    from vmsync.store.database import create_schema, open_engine
+    from vmsync.entities import create_schema
+    from vmsync.store.database import open_engine
     from vmsync.store.runs import check_org
 
     engine = open_engine(f"sqlite:///{tmp_path / 'vms.db'}")

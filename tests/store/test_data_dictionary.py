@@ -2,15 +2,16 @@
 
 from pathlib import Path
 
-from vmsync.store.dictionary import render
+from vmsync.entities import CATALOG
+from vmsync.entities.dictionary import render
 from vmsync.store.tables import metadata
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
 
 
 def test_the_committed_page_matches_the_tables():
-    assert PAGE.read_text() == render(), (
-        "docs/data-dictionary.md is out of date: run `.venv/bin/python -m vmsync.store.dictionary > "
+    assert PAGE.read_text() == render(CATALOG), (
+        "docs/data-dictionary.md is out of date: run `.venv/bin/python -m vmsync.entities.dictionary > "
         "docs/data-dictionary.md`")
 
 

@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from vmsync.entities import create_schema
 from vmsync.entities.normalize import coerce, coercer
 from vmsync.entities.spec import Reject
+from vmsync.store import open_engine
 from vmsync.store import tables as t
 from vmsync.store.chunks import CHUNK, in_values, run_in
-from vmsync.store.database import create_schema, open_engine
 from vmsync.store.upsert import BATCH, upsert
 from vmsync.sync.writer import gc_paused
 

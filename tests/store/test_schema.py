@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from vmsync.entities import create_schema
+from vmsync.store import schema_fingerprint
 from vmsync.store import tables as t
-from vmsync.store.database import create_schema, schema_fingerprint
 
 
 def statements(engine, action) -> list[str]:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from vmsync.entities import get
+from vmsync.entities import CATALOG, get
 from vmsync.store import tables as t
-from vmsync.sync.writer import PageWriter
+from vmsync.sync import PageWriter
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -17,7 +17,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 def writer(entity: str, stream: str | None = None, run: str = "r1", now: datetime = T0) -> PageWriter:
     """The writer of ``entity``'s stream called ``stream`` (default: the one named like the entity)."""
     spec = get(entity)
-    return PageWriter(spec, next(s for s in spec.streams if s.name == (stream or entity)), run, now)
+    return PageWriter(spec, next(s for s in spec.streams if s.name == (stream or entity)), run, now, CATALOG)
 
 
 def rec(sf_id: str, stamp: int = 0, **fields) -> dict:

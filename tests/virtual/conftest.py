@@ -18,8 +18,7 @@ from sfsandbox.tls import ensure_certificates
 from vmsync.config import load_settings
 from vmsync.salesforce import connect
 from vmsync.store import tables as t
-from vmsync.sync.params import StepParams
-from vmsync.sync.step import run_step
+from vmsync.sync import StepParams, run_step
 from vmsync.virtual import step
 from vmsync.virtual.options import VirtualParams
 

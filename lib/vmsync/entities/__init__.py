@@ -1,4 +1,5 @@
-"""The entities vmsync syncs, in an order where every entity comes after the ones it depends on.
+"""The entities vmsync syncs, in an order where every entity comes after the ones it depends on, and their
+catalog (``CATALOG``: what the specs say about one another, for the writer and the schema).
 
 Every module of this package that defines ``ENTITY`` is an entity: adding one is adding a module.
 """
@@ -9,12 +10,20 @@ import importlib
 import pkgutil
 from graphlib import CycleError, TopologicalSorter
 
+from sqlalchemy import Engine
+
+from ..store import database
+from .catalog import Catalog
 from .spec import Entity
+
+PROGRAMS = {"dictionary"}  # run with python -m, so not looked into: importing one first would run it twice
 
 
 def _discover() -> dict[str, Entity]:
     found = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name in PROGRAMS:
+            continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         entity = getattr(module, "ENTITY", None)
         if isinstance(entity, Entity):
@@ -23,6 +32,7 @@ def _discover() -> dict[str, Entity]:
 
 
 ENTITIES: dict[str, Entity] = _discover()
+CATALOG = Catalog.of(ENTITIES.values())
 
 
 def get(name: str) -> Entity:
@@ -47,3 +57,9 @@ def ordered(names: list[str] | None = None) -> list[Entity]:
         order += ready
         graph.done(*ready)
     return [ENTITIES[n] for n in order]
+
+
+def create_schema(engine: Engine) -> None:
+    """Make every vmsync table, the raw mirror of every object an entity reads included (``store.database``
+    says how)."""
+    database.create_schema(engine, CATALOG.raw_fields)

@@ -5,15 +5,39 @@ It joins the run like any entity; with no report configured (``VMSYNC_PATHFUL_SO
 
 from __future__ import annotations
 
-from ..virtual import about, options
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..config import read_env_file
 from .spec import Entity
 
+SOURCE_VARIABLE = "VMSYNC_PATHFUL_SOURCE"
+
+
+def skip_reason(environ: Mapping[str, str] | None = None, env_file: str | os.PathLike | None = ".env"
+                ) -> str | None:
+    """Why the step has nothing to do (no session report configured in ``environ`` or, under it, ``env_file``),
+    or None when it has."""
+    env = read_env_file(env_file) if env_file is not None and Path(env_file).is_file() else {}
+    env.update(os.environ if environ is None else environ)
+    if env.get(SOURCE_VARIABLE, "").strip():
+        return None
+    return (f"no Pathful session report configured: set {SOURCE_VARIABLE} to a .xlsx or .csv file or an "
+            "https:// URL of the published sheet")
+
+
 ENTITY = Entity(
-    name=about.NAME,
-    title=about.TITLE,
-    description=about.DESCRIPTION,
+    name="virtual_sessions",
+    title="Virtual sessions (Pathful)",
+    description=("The Pathful session report (a spreadsheet, or a published Google Sheet) into `event` "
+                 "(type VIRTUAL_SESSION) and `virtual_session`, with educators in `event_teacher` linked to "
+                 "teachers, presenters in `event_presenter` linked to volunteers and organizations, and "
+                 "`event_district`; optionally Pathful users (`pathful_user`) and school levels "
+                 "(`school.level`)."),
     streams=(),
-    depends_on=about.DEPENDS_ON,
-    skip=options.skip_reason,
-    writes=about.MODEL_TABLES,
+    depends_on=("schools", "organizations", "volunteers", "teachers", "events"),
+    skip=skip_reason,
+    writes=("event", "virtual_session", "event_district", "event_teacher", "event_presenter", "pathful_user",
+            "school"),
 )

@@ -9,8 +9,8 @@ from __future__ import annotations
 from IPython.display import Markdown, display
 
 from ..display import Table
+from ..entities.virtual_sessions import ENTITY
 from ..sync.params import manual_run_id
-from ..virtual.about import DEPENDS_ON, DESCRIPTION, TITLE
 from ..virtual.options import DEFAULT_PARTNER, DEFAULT_TIMEZONE, VirtualParams, environment
 from ..virtual.step import VirtualResult, run
 from . import record
@@ -25,7 +25,8 @@ HELD = {"rows": "data rows in the file", "blank_rows": "blank rows",
 
 
 def describe() -> None:
-    display(Markdown(f"**{TITLE}.** {DESCRIPTION}\n\nRuns after: {', '.join(DEPENDS_ON)}."))
+    display(Markdown(f"**{ENTITY.title}.** {ENTITY.description}\n\n"
+                     f"Runs after: {', '.join(ENTITY.depends_on)}."))
 
 
 def sync(*, source: str | None = None, mode: str = "incremental", cutoff=None, user_report: str | None = None,

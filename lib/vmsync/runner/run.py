@@ -25,12 +25,12 @@ from typing import TextIO
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..entities import create_schema
 from ..errors import SyncError, UsageError
 from ..report import alerts
 from ..report.index import INDEX, write_index
 from ..report.runfolder import RunFolder
 from ..store import runs
-from ..store.database import create_schema
 from ..store.tables import sync_run, sync_step
 from . import preflight, render
 from .environment import SANDBOX_DB_URL, SandboxOpener, sandbox_environment, settings_from, start_sandbox

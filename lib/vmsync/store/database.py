@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from ..config import ConfigError, _check_db_url
+from .tables import metadata, raw_table, sync_meta
 from .upsert import upsert
 
 
@@ -41,27 +43,24 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
-def register_raw_tables() -> None:
-    """Define the raw mirror table of every object an entity reads (with the union of their fields)."""
-    from ..entities import ENTITIES
-    from .tables import raw_table
-
-    for entity in ENTITIES.values():
-        for stream in entity.streams:
-            raw_table(stream.object, stream.fields)
+def register_raw_tables(raw_fields: Mapping[str, Iterable[Mapping[str, str]]]) -> None:
+    """Define the raw mirror table of every object in ``raw_fields`` (Salesforce object: the fields, name: kind,
+    of each stream that reads it, as the entities catalog gives them), with the union of their fields."""
+    for sf_object, field_sets in raw_fields.items():
+        for fields in field_sets:
+            raw_table(sf_object, fields)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every vmsync table that does not exist, and add the nullable columns an older one lacks.
+def create_schema(engine: Engine, raw_fields: Mapping[str, Iterable[Mapping[str, str]]]) -> None:
+    """Create every vmsync table that does not exist, the raw mirror of ``raw_fields`` (as
+    ``register_raw_tables``) included, and add the nullable columns an older one lacks.
 
     New columns appear when an entity starts selecting another field of an object whose raw mirror already
     exists; adding them is the only migration vmsync does by itself. Every step calls this: when every table
     is there and the database records this very schema (its fingerprint in ``sync_meta``), that is all it does
     (one or two queries instead of inspecting every table, a third of a second a step on PostgreSQL).
     """
-    from .tables import metadata, sync_meta
-
-    register_raw_tables()
+    register_raw_tables(raw_fields)
     fingerprint = schema_fingerprint()
     existing = inspect(engine)
     if set(metadata.tables) <= set(existing.get_table_names()):
@@ -82,8 +81,6 @@ def create_schema(engine: Engine) -> None:
 
 def schema_fingerprint() -> str:
     """A digest of every table and column vmsync defines: equal exactly when the schema is."""
-    from .tables import metadata
-
     described = [(table.name, [(c.name, repr(c.type), c.nullable) for c in table.columns])
                  for table in metadata.sorted_tables]
     return hashlib.sha256(repr(described).encode()).hexdigest()

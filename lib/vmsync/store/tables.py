@@ -1,10 +1,6 @@
-"""The tables vmsync keeps for itself: run records and the raw mirror, and what every model table carries.
-
-The VMS model tables live in ``store.model`` by domain. Column meanings are in ``docs/data-dictionary.md``.
-Every model table carries the same bookkeeping columns:
-a surrogate ``id``, a unique ``salesforce_id`` (the record's Id, or for rows that are not Salesforce records,
-such as a contact's emails, a key derived from it), ``created_at`` / ``updated_at`` and ``deleted_at`` (NULL while
-the record lives in Salesforce).
+"""Every vmsync table, gathered: the run records and the raw mirror are defined here, the VMS model in
+``store.model``; importing this module defines them all on ``metadata`` (``store.columns`` holds it, with the
+helpers the model modules share). Column meanings are in ``docs/data-dictionary.md``.
 """
 
 from __future__ import annotations
@@ -14,43 +10,17 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
-    ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 
-metadata = MetaData()
-
-TS = DateTime(timezone=True)
-JSONB_OR_JSON = JSON().with_variant(JSONB, "postgresql")  # PostgreSQL's json has no equality; jsonb does
-
-
-def model_table(name: str, *columns, **kw) -> Table:
-    """A VMS model table with the bookkeeping columns every model table has."""
-    return Table(
-        name, metadata,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("salesforce_id", Text, nullable=False, unique=True),  # derived keys hold user text
-        *columns,
-        Column("created_at", TS, nullable=False),
-        Column("updated_at", TS, nullable=False),
-        Column("deleted_at", TS),
-        Column("run_id", String(40), comment="the run that last changed the row"),
-        **kw,
-    )
-
-
-def fk(table: str, *, nullable: bool = True) -> ForeignKey:
-    return ForeignKey(f"{table}.id", ondelete="SET NULL" if nullable else "CASCADE")
-
+from . import model  # noqa: F401  (the model tables join ``metadata``)
+from .columns import JSONB_OR_JSON, TS, metadata
 
 # --- run records ------------------------------------------------------------------------------------------
 
@@ -192,5 +162,3 @@ def raw_table(sf_object: str, fields: dict[str, str]) -> Table:
     columns += [Column("run_id", String(40)), Column("synced_at", TS, nullable=False)]
     return Table(name, metadata, *columns, Index(f"ix_{name}_modstamp", "SystemModstamp"))
 
-
-from . import model  # noqa: E402,F401  (the model tables join ``metadata``)

@@ -1,7 +1,10 @@
-"""Finding parent rows for the links a mapping asks for (``Ref``, ``FirstOf``, ``OneOf``), in batches.
+"""Finding parent rows for the links a mapping asks for (``Ref``, ``FirstOf``, ``OneOf``), in batches, and
+settling a page's links with them.
 
 A page asks for thousands of parents; they are looked up with one query per (table, column) and kept, so each
-link is then answered from memory: found live, found deleted, or not there (yet).
+link is then answered from memory: found live, found deleted, or not there (yet). ``link_external`` settles the
+links to rows the page does not write (or holds their records back) before anything is written;
+``resolve_links`` the others, table by table, once their parents are written.
 """
 
 from __future__ import annotations
@@ -15,11 +18,15 @@ from sqlalchemy import Connection, select
 from ..entities.spec import FirstOf, OneOf, Ref
 from ..store import tables as t
 from ..store.chunks import in_values, run_in
+from . import issues
 
 LINK_TYPES = (Ref, FirstOf, OneOf)
 
 Link = tuple[str, Ref | FirstOf | OneOf, tuple[Ref, ...]]
 """A link in a row: (column, link value, the ``Ref``s inside it)."""
+
+Mapped = dict[str, list[tuple[str, dict, list[Link]]]]
+"""A page's mapped records: per record Id, its rows as (table, row, the links the row still asks for)."""
 
 
 def refs_of(value: object) -> tuple[Ref, ...]:
@@ -139,3 +146,67 @@ def clear(row: dict, column: str, value: Ref | FirstOf | OneOf) -> None:
     """Write NULL for a link whose parent is not there."""
     for col in (value.columns if isinstance(value, OneOf) else (column,)):
         row[col] = None
+
+
+def link_external(mapped: Mapped, lookup: Lookup, mine: set[str], found: list[issues.Found]) -> int:
+    """Check every link to a row this page does not write; hold back records whose parent is missing.
+
+    ``mine``: the tables the page writes. A link settled here leaves the row's list of links: written as NULL
+    (an optional parent that is not there), or as its parent when nothing this page writes can change the
+    answer (the parent found is not one this page writes, and no way tried before it leads to a table this page
+    writes). The issues go to ``found``; returns how many records were held back or left with a link pending.
+    """
+    produced = {(tb, row["salesforce_id"]) for rows in mapped.values() for tb, row, _ in rows}
+
+    def is_produced(ref: Ref) -> bool:
+        return ref.by == "salesforce_id" and ref.take == "id" and (ref.table, ref.key) in produced
+
+    lookup.load_links((refs for rows in mapped.values() for _, _, links in rows for _, _, refs in links),
+                      is_produced)
+    held = 0
+    for record_id in list(mapped):
+        missing_required = orphaned = False
+        for _, row, links in mapped[record_id]:
+            if not links:
+                continue
+            pending = []
+            for link in links:
+                col, value, refs = link
+                status, by = state(refs, lookup, produced)
+                if status == "ok":
+                    if is_produced(by) or any(ref.table in mine for ref in refs[:refs.index(by)]):
+                        pending.append(link)
+                    else:
+                        assign(row, col, value, lookup)
+                    continue
+                first = refs[0]
+                where = value.field or col
+                code = "PARENT_DELETED" if status == "deleted" else (
+                    "PARENT_MISSING" if value.required else "LINK_PENDING")
+                message = (f"{where} points at {first.table} {first.key}, "
+                           + (f"which was deleted in Salesforce (or is no longer a {first.table})"
+                              if status == "deleted" else "which is not synced (yet)"))
+                found.append(issues.Found(record_id, "orphan", code, where, message, first.table, str(first.key)))
+                orphaned = True
+                if value.required:
+                    missing_required = True
+                    pending.append(link)
+                else:
+                    clear(row, col, value)
+            links[:] = pending
+        if missing_required:
+            del mapped[record_id]
+        held += orphaned
+    return held
+
+
+def resolve_links(lookup: Lookup, rows: list[tuple[dict, list[Link]]], written: set[str]) -> None:
+    """Turn the links left in ``rows`` (row, its links) into parent ids, now that the parents this page writes
+    exist; ``written``: the tables written since ``lookup`` last looked (its misses there are looked for again;
+    emptied here)."""
+    lookup.forget_misses(written)
+    written.clear()
+    lookup.load_links(refs for _, links in rows for _, _, refs in links)
+    for row, links in rows:
+        for col, value, _ in links:
+            assign(row, col, value, lookup)

@@ -1,4 +1,5 @@
-"""What a step did, and its record in ``sync_step``, kept whatever happens to the step.
+"""What a step did (per page, per stream, in all), and its record in ``sync_step``, kept whatever happens to
+the step.
 
 ``recorded`` opens the step's row before the work and closes it with the figures after, also when the work
 fails: a failure is classified, attached to the result and raised as ``SyncError``. Salesforce steps and the
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import resource
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -18,9 +20,41 @@ from sqlalchemy import Engine
 
 from ..errors import SyncError, classify
 from ..store import runs
-from .writer import PageCounts
 
 log = logging.getLogger(__name__)
+
+SAMPLES = 20  # rejected records kept as examples in a step's figures
+
+
+@dataclass
+class PageCounts:
+    """What writing records did: of a page, and added up, of a stream and a step."""
+
+    extracted: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    rejected: int = 0
+    orphaned: int = 0
+    healed: int = 0
+    max_modstamp: datetime | None = None
+    samples: list[dict] = field(default_factory=list)
+    tables: Counter = field(default_factory=Counter)  # model rows inserted, changed or retired, per table
+
+    def add(self, other: PageCounts) -> None:
+        for name in ("extracted", "new", "updated", "unchanged", "deleted", "rejected", "orphaned", "healed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.max_modstamp and (self.max_modstamp is None or other.max_modstamp > self.max_modstamp):
+            self.max_modstamp = other.max_modstamp
+        self.samples.extend(other.samples[: max(0, SAMPLES - len(self.samples))])
+        self.tables.update(other.tables)
+
+    def reject(self, record_id: object, code: str, field_: str, message: str) -> None:
+        """Count a rejected record, and keep it as an example while there are fewer than ``SAMPLES``."""
+        self.rejected += 1
+        if len(self.samples) < SAMPLES:
+            self.samples.append({"record_id": record_id, "code": code, "field": field_, "message": message})
 
 
 @dataclass

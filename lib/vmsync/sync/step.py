@@ -16,19 +16,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, select, text
 
 from ..config import ConfigError, Settings
+from ..entities import CATALOG, create_schema
 from ..entities import get as get_entity
 from ..entities.spec import Entity, Stream
 from ..salesforce import SalesforceSource, soql_datetime
-from ..store import runs
+from ..store import open_engine, runs
 from ..store import tables as t
 from ..store.chunks import chunks
-from ..store.database import create_schema, open_engine
 from ..store.upsert import upsert
 from . import issues
 from .params import StepParams
 from .prefetch import prefetched
-from .result import StepResult, StreamResult, recorded
-from .writer import PageCounts, PageWriter
+from .result import PageCounts, StepResult, StreamResult, recorded
+from .writer import PageWriter
 
 PROGRESS_ENV = "VMSYNC_PROGRESS_FILE"
 BULK_PAGE = 10_000  # records per Bulk 2.0 result page: two pages in memory at most (one prefetched)
@@ -95,7 +95,7 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
     full = params.mode == "full" or before is None
     since = None if full else before - timedelta(minutes=params.lookback_minutes)
     soql = build_soql(stream, since)
-    writer = PageWriter(spec, stream, params.run_id, now)
+    writer = PageWriter(spec, stream, params.run_id, now, CATALOG)
     counts = PageCounts()
     with engine.connect() as conn:
         seen = _SeenIds(conn) if full and not params.dry_run else None

@@ -12,6 +12,6 @@ published Google Sheet at an ``https://`` URL). One import, in order:
 * ``users`` / ``levels`` the optional User Report and school-level sheet;
 * ``step``    runs it all in one transaction and records the step like any other (``step.run``).
 
-``about`` names the step, its tables and dependencies, and ``options.skip_reason()`` says why it has nothing to
-do when no report is configured: what an entity spec needs, importable without the step's machinery.
+The entity spec (``entities.virtual_sessions``) names the step, its tables and dependencies, and says why it
+has nothing to do when no report is configured.
 """

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 
 from ..store import tables as t
+from ..sync import PageCounts
 from ..sync.issues import Found
-from ..sync.writer import PageCounts
 from . import cells
 from .columns import SCHOOL_LEVELS, locate
 from .source import Sheet, SourceError, where

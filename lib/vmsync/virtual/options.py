@@ -4,7 +4,7 @@ A scheduled run finds its sources in the environment: ``VMSYNC_PATHFUL_SOURCE`` 
 or .csv file, or an https:// URL of a published sheet), optionally ``VMSYNC_PATHFUL_USER_REPORT`` and
 ``VMSYNC_SCHOOL_LEVELS``, ``VMSYNC_PATHFUL_CA_BUNDLE`` for a URL signed by a private CA, and
 ``VMSYNC_TIMEZONE`` (default ``America/Chicago``) for the wall clock the report's dates are written in.
-Without a session report the step is skipped, saying so.
+Without a session report the step is skipped, saying so (``entities.virtual_sessions.skip_reason``).
 """
 
 from __future__ import annotations
@@ -33,15 +33,6 @@ def environment(environ: Mapping[str, str] | None = None, env_file: str | os.Pat
     """The step's settings that are set: the environment over ``env_file`` (skipped when absent)."""
     env = config.environment(environ, env_file)
     return {name: env[var].strip() for name, var in ENV.items() if env.get(var, "").strip()}
-
-
-def skip_reason(environ: Mapping[str, str] | None = None, env_file: str | os.PathLike | None = ".env"
-                ) -> str | None:
-    """Why the step has nothing to do (no session report configured), or None when it has."""
-    if environment(environ, env_file).get("source"):
-        return None
-    return (f"no Pathful session report configured: set {ENV['source']} to a .xlsx or .csv file or an "
-            "https:// URL of the published sheet")
 
 
 @dataclass(frozen=True)

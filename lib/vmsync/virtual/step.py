@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, func, select
 
 from ..config import load_settings
+from ..entities import create_schema
+from ..entities.virtual_sessions import ENTITY
 from ..errors import ErrorClass, SyncError
+from ..store import open_engine
 from ..store import tables as t
-from ..store.database import create_schema, open_engine
 from ..sync import issues
-from ..sync.result import StepResult, StreamResult, iso, recorded
-from ..sync.writer import PageCounts
+from ..sync.result import PageCounts, StepResult, StreamResult, iso, recorded
 from . import levels, users
-from .about import MODEL_TABLES, NAME
 from .columns import SESSION_REPORT, locate
 from .match import Directory
 from .modes import cutoff, effective
@@ -68,7 +68,7 @@ def run(params: VirtualParams, *, now: datetime | None = None) -> VirtualResult:
     """
     started = datetime.now(UTC)
     now = now or started
-    result = VirtualResult(entity=NAME, run_id=params.run_id, mode=effective(params.mode),
+    result = VirtualResult(entity=ENTITY.name, run_id=params.run_id, mode=effective(params.mode),
                            dry_run=params.dry_run, started_at=started,
                            source=describe(params.source) if params.source else None)
     engine = open_engine(params.db_url or load_settings(need_salesforce=False).db_url.reveal())
@@ -141,20 +141,20 @@ def _write(conn: Connection, params: VirtualParams, read: _Read, result: Virtual
 
 def _settle(conn: Connection, sf_object: str, found: list[issues.Found], run_id: str, now: datetime) -> int:
     """Record this import's issues; every open issue of the same source not found again is resolved."""
-    open_ids = issues.open_record_ids(conn, NAME, sf_object)
-    return issues.settle(conn, NAME, sf_object, [f.record_id for f in found] + open_ids, found, deleted=set(),
-                         run_id=run_id, now=now)
+    open_ids = issues.open_record_ids(conn, ENTITY.name, sf_object)
+    return issues.settle(conn, ENTITY.name, sf_object, [f.record_id for f in found] + open_ids, found,
+                         deleted=set(), run_id=run_id, now=now)
 
 
 def _add_stream(result: VirtualResult, name: str, sf_object: str, full: bool, counts: PageCounts) -> None:
-    result.streams.append(StreamResult(f"{NAME}:{name}", sf_object, full, "", None, None, counts))
+    result.streams.append(StreamResult(f"{ENTITY.name}:{name}", sf_object, full, "", None, None, counts))
     result.counts.add(counts)
 
 
 def changed_tables(conn: Connection, run_id: str, stamp: datetime) -> dict[str, int]:
     """Rows each model table got from this step: inserted, changed or retired (stamped with its run)."""
     out = {}
-    for name in MODEL_TABLES:
+    for name in ENTITY.writes:
         table = t.metadata.tables[name]
         n = conn.execute(select(func.count()).select_from(table).where(
             table.c.run_id == run_id, table.c.updated_at == stamp)).scalar_one()

@@ -19,7 +19,7 @@ from ..entities.normalize import email as clean_email
 from ..entities.spec import Reject
 from ..store import tables as t
 from ..store.upsert import upsert
-from ..sync.writer import PageCounts
+from ..sync import PageCounts
 from . import cells
 from .columns import USER_REPORT, locate
 from .match import MATCHED, Directory

@@ -21,8 +21,8 @@ from ..entities.spec import Ref
 from ..store import tables as t
 from ..store.chunks import chunks
 from ..store.upsert import upsert
+from ..sync import Lookup, assign
 from ..sync.issues import Found
-from ..sync.links import Lookup, assign
 from .match import MATCHED, Directory, Match
 from .names import fold
 from .read import NOT_A_SCHOOL, Report, ReportRow, Session, group

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, Float, Index, Integer, String, Text
 
-from ..tables import TS, fk, model_table
+from ..columns import TS, fk, model_table
 
 event = model_table(
     "event",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Date, Index, Integer, String, Text
 
-from ..tables import TS, fk, model_table
+from ..columns import TS, fk, model_table
 
 contact = model_table(
     "contact",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, Integer, String, Text
 
-from ..tables import fk, model_table
+from ..columns import fk, model_table
 
 district = model_table(
     "district",

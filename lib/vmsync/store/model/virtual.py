@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Date, Float, Integer, String, Table, Text
 
-from ..tables import JSONB_OR_JSON, TS, fk, metadata, model_table
+from ..columns import JSONB_OR_JSON, TS, fk, metadata, model_table
 
 pathful_report_row = Table(
     "pathful_report_row", metadata,

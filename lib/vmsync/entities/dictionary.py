@@ -1,16 +1,16 @@
 """The data dictionary, written from the tables themselves so it cannot drift from them.
 
-``python -m vmsync.store.dictionary > docs/data-dictionary.md`` regenerates the page; a test fails when the
-committed page and the tables disagree. Meanings come from each table's and column's ``comment``.
+``python -m vmsync.entities.dictionary > docs/data-dictionary.md`` regenerates the page; a test fails when the
+committed page and the tables disagree. Meanings come from each table's and column's ``comment``; which
+streams read each raw mirror table, from the entities catalog.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Table
 
-from ..entities import ENTITIES
-from . import model, tables
-from .database import register_raw_tables
+from ..store import model, register_raw_tables, tables
+from .catalog import Catalog
 
 BOOKKEEPING = {
     "id": "surrogate key the VMS application joins on; never changes for a record, even when its kind changes",
@@ -30,7 +30,7 @@ INTRO = """# vmsync data dictionary
 Every table vmsync writes, in three layers: the **raw mirror** (what Salesforce returned), the **VMS model** (what
 the VMS application reads) and the **run records** (what vmsync did). Times are stored in UTC: naive UTC on
 SQLite, `timestamptz` on PostgreSQL. This page is generated from the table definitions
-(`python -m vmsync.store.dictionary > docs/data-dictionary.md`); a test keeps it true.
+(`python -m vmsync.entities.dictionary > docs/data-dictionary.md`); a test keeps it true.
 """
 
 
@@ -62,9 +62,9 @@ def _tables_of(module) -> list[Table]:
     return [v for v in vars(module).values() if isinstance(v, Table)]
 
 
-def render() -> str:
-    """The whole page, in Markdown."""
-    register_raw_tables()
+def render(catalog: Catalog) -> str:
+    """The whole page, in Markdown: every table, the raw mirror of every object ``catalog`` reads included."""
+    register_raw_tables(catalog.raw_fields)
     out = [INTRO, "## Columns every model table has", "", "| column | meaning |", "|---|---|"]
     out += [f"| `{k}` | {v} |" for k, v in BOOKKEEPING.items()] + [""]
     out += ["## VMS model", ""]
@@ -82,10 +82,7 @@ def render() -> str:
             "true. Mappings read this layer, so a mapping can be fixed and replayed without calling Salesforce "
             "again; it is also where held-back records wait to be mapped again.", "",
             "| table | read by | fields |", "|---|---|---|"]
-    readers: dict[str, list[str]] = {}
-    for entity in ENTITIES.values():
-        for stream in entity.streams:
-            readers.setdefault(tables.raw_table_name(stream.object), []).append(f"{entity.name}:{stream.name}")
+    readers = {tables.raw_table_name(sf_object): streams for sf_object, streams in catalog.readers.items()}
     for name in sorted(readers):
         fields = [c.name for c in tables.metadata.tables[name].columns if c.name not in ("run_id", "synced_at")]
         out.append(f"| `{name}` | {', '.join(readers[name])} | {', '.join(fields)} |")
@@ -93,4 +90,6 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    print(render(), end="")
+    from . import CATALOG
+
+    print(render(CATALOG), end="")

@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
+# Style (ruff) and the architecture: the import contracts in pyproject.toml (docs/architecture.md).
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 test: setup lint
 	$(BIN)/pytest $(PYTEST_ARGS)

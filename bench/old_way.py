@@ -1,6 +1,6 @@
 """Against the old way: the same records written one ORM object at a time, as the existing VMS imports do.
 
-The VMS imports (reference/vms-salesforce.md §3.2, §3.6, §3.8, §11) read a page, then for every record ask
+The VMS imports (docs/vms-org.md#imports) read a page, then for every record ask
 the database for its parents and for the row itself (``session.query(Model).filter_by(salesforce_id=...)
 .first()``), create it when missing, set its attributes and commit every N records: volunteers after each
 record, students every 100, affiliations every 5,000. Here that loop writes exactly the rows vmsync's own

@@ -33,7 +33,7 @@ from sfsandbox.query import run_query
 from . import org
 from .harness import Figure, ratio
 
-# reference/vms-salesforce.md §3.6, without the delta filter.
+# The VMS volunteers query (docs/vms-org.md#volunteers), without the delta filter.
 VOLUNTEER_FIELDS = (
     "Id, AccountId, FirstName, LastName, MiddleName, Email, npe01__AlternateEmail__c, npe01__HomeEmail__c, "
     "npe01__WorkEmail__c, npe01__Preferred_Email__c, HomePhone, MobilePhone, npe01__WorkPhone__c, Phone, "

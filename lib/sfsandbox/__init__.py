@@ -202,7 +202,7 @@ class Sandbox:
 
         ``grant`` picks the login: ``soap`` (username, password + security token), ``password`` (OAuth
         username-password) or ``client_credentials`` (OAuth). Login goes through the domain-fragment trick
-        of salesforce-api.md §1.5 B, so the client stays unmodified.
+        (docs/salesforce.md#login-url), so the client stays unmodified.
         """
         from simple_salesforce import Salesforce
 

@@ -1,4 +1,4 @@
-"""Bulk API 2.0 query jobs, exactly as ``sf.bulk2.X.query()`` drives them (salesforce-api.md §4.1).
+"""Bulk API 2.0 query jobs, exactly as ``sf.bulk2.X.query()`` drives them (docs/salesforce.md#bulk).
 
 A job's SOQL is compiled when it is created (bad SOQL is refused there with the REST error list); each poll
 moves it one step, UploadComplete -> InProgress -> JobComplete, so a client polling with ``wait=0`` finishes

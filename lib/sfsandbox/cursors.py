@@ -1,9 +1,9 @@
 """Open REST query cursors, keyed by the locator in ``nextRecordsUrl``.
 
 A cursor remembers its query (already compiled, so queryAll mode goes with it: the continuation URL says
-``/query/`` even for queryAll) and the page size first asked for, and lives two days on the org's clock, as cursors have since API v56.0
-(salesforce-api.md §6). The oldest are dropped beyond ``MAX_CURSORS`` cursors or ``MAX_CURSOR_ROWS``
-snapshot rows in all, to bound memory.
+``/query/`` even for queryAll) and the page size first asked for, and lives two days on the org's clock, as
+cursors have since API v56.0 (docs/salesforce.md#cursors). The oldest are dropped beyond ``MAX_CURSORS`` cursors
+or ``MAX_CURSOR_ROWS`` snapshot rows in all, to bound memory.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Salesforce record Ids: 15 case-sensitive characters plus the 3-character case-safety suffix.
 
-The sandbox makes an Id from the object's key prefix and a per-object counter written in base 36 with
-digits and upper-case letters only, so Ids sort in creation order whether compared case-sensitively or
-not (``reference/salesforce-api.md`` §5.3). The suffix is Salesforce's: for each 5-character chunk, bit
-``i`` is set when character ``i`` is an upper-case letter, and the 0-31 value indexes ``_SUFFIX_CHARS``.
+The sandbox makes an Id from the object's key prefix and a per-object counter written in base 36 with digits and
+upper-case letters only, so Ids sort in creation order whether compared case-sensitively or not
+(docs/salesforce.md#ids). The suffix is Salesforce's: for each 5-character chunk, bit ``i`` is set when character
+``i`` is an upper-case letter, and the 0-31 value indexes ``_SUFFIX_CHARS``.
 """
 
 from __future__ import annotations

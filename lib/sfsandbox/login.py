@@ -1,7 +1,7 @@
 """Logging in: SOAP ``login()`` and the OAuth 2.0 token endpoint (password and client-credentials grants).
 
 The SOAP envelope is parsed by namespace, not prefix, because the client's three envelope variants use
-different prefixes (salesforce-api.md §1.3); the answer carries ``sessionId`` and ``serverUrl`` as
+different prefixes (docs/salesforce.md#login); the answer carries ``sessionId`` and ``serverUrl`` as
 unprefixed elements, which is all the client's minidom reads. Failures are ``ApiError``s that the server
 renders as a SOAP fault or an OAuth error object, as each endpoint does in Salesforce.
 """

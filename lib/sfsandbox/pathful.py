@@ -1,13 +1,12 @@
-"""A Pathful session report consistent with a sandbox org, as ``.xlsx`` or ``.csv`` (vms-virtual-import §1.1).
+"""A Pathful session report (docs/pathful.md#session-report) that fits a sandbox org, as ``.xlsx`` or ``.csv``.
 
 Its educators are the org's teachers and its presenters the org's volunteers, with the schools, districts and
 organizations the org has, written the way Pathful writes them: names in other cases, with titles, accents or
 spacing that only match after normalisation, schools without their trailing "School", districts by their
-Pathful-style names and aliases. Some people, schools, districts and companies are in no org at all. It has
-the odd rows of every kind the reference lists: other partners, students and parents, blank rows, undated
-drafts and undated requests, duplicated rows, ids written as ``12345.0``, ``n/a`` counts, a one-word name, an
-unknown role, dates as workbook dates and as text in two formats, and one presenter known only by a Pathful
-user id.
+Pathful-style names and aliases. Some people, schools, districts and companies are in no org at all. It has every
+kind of odd row docs/pathful.md#odd-rows lists: other partners, students and parents, blank rows, undated drafts
+and undated requests, duplicated rows, ids written as ``12345.0``, ``n/a`` counts, a one-word name, an unknown
+role, dates as workbook dates and as text in two formats, and one presenter known only by a Pathful user id.
 
 Everything is decided by the org and the seed. ``build_report`` also says what an import should make of each
 person (``expected``), so tests need not work it out again::
@@ -371,7 +370,7 @@ def build_report(org: str | Path | object, seed: int = 0) -> GeneratedReport:
 
 
 def _odd_rows(b: _Builder, sids: list[str], teachers: list[dict], volunteers: list[dict]) -> None:
-    """One of every odd row the reference lists, in sessions already written."""
+    """One of every odd row docs/pathful.md#odd-rows lists, in sessions already written."""
     rng, rows = b.rng, b.report.rows
     held = [s for s in sids if b.report.sessions[s].status.lower() == "completed"]
     # people no org has: two educators, a presenter, a one-word presenter

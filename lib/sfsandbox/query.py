@@ -5,7 +5,7 @@ and executes it once: the result is the ordered list of matching rowids, so ``to
 once and each page later fetches just its own rows by rowid (with the parent joins) from the connection of
 whichever thread serves it. Pages render as REST JSON records or as Bulk 2.0 CSV.
 
-Salesforce semantics kept (``reference/vms-salesforce.md`` §1.3, ``salesforce-api.md`` §5.1):
+Salesforce semantics kept (docs/salesforce.md#nulls, docs/salesforce.md#soql):
 
 * text compares case-insensitively (the store declares text ``COLLATE NOCASE``); blank text is NULL, so
   ``= ''`` and ``= null`` both mean "is null"; booleans are never null, so ``= null`` means ``= false``;
@@ -15,7 +15,7 @@ Salesforce semantics kept (``reference/vms-salesforce.md`` §1.3, ``salesforce-a
   to the store's fixed-width UTC text, so text order is time order); relative date literals (TODAY,
   LAST_N_DAYS:n, ...) are day ranges in UTC and work with both;
 * Id literals may have 15 or 18 characters and are compared in their canonical 18-character form;
-* ORDER BY puts nulls first in both directions unless NULLS LAST is written: the SOQL reference says
+* ORDER BY puts nulls first in both directions unless NULLS LAST is written: Salesforce's SOQL reference says
   "By default, null values are sorted first" and gives no separate rule for DESC. Ties, and queries
   without ORDER BY, keep the store's insertion order (rowid), so paging is stable;
 * without ``include_deleted`` soft-deleted rows never match (``IsDeleted = true`` matches nothing);

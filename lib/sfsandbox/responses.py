@@ -1,7 +1,7 @@
 """What a sandbox handler answers: a status, headers and body bytes, and Salesforce's error shapes.
 
 Every REST and Bulk error is the JSON list ``[{"message", "errorCode"}]`` (a dict body crashes the client's
-401 handling, salesforce-api.md §0.7); handlers raise ``ApiError`` and the server renders it.
+401 handling, docs/salesforce.md#sessions); handlers raise ``ApiError`` and the server renders it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The REST API handlers: query / queryAll with ``nextRecordsUrl`` paging, describe, sObject CRUD,
 getUpdated / getDeleted, limits and the versions list.
 
-Response shapes follow salesforce-api.md §2: a query page has exactly ``totalSize``, ``done``, ``records``
+Response shapes follow docs/salesforce.md#paging: a query page has exactly ``totalSize``, ``done``, ``records``
 and (only when not done) ``nextRecordsUrl``, a path starting with ``/``.
 """
 

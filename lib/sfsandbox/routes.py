@@ -1,8 +1,9 @@
 """The sandbox's route table: which handler answers a method and path, what kind of request it is for faults
 and counts, whether it needs a session, costs an API call, and how its errors are shaped.
 
-Paths are matched with or without a trailing slash (the client sends both, salesforce-api.md §0.10), any
-API version from 47.0 up, and login paths by suffix, so the domain tricks of §1.5 land on them.
+Paths are matched with or without a trailing slash (the client sends both: docs/salesforce.md#requests), any
+API version from 47.0 up, and login paths by suffix, so that the domain tricks of docs/salesforce.md#login-url
+land on them.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def resolve(path: str) -> tuple[Route, dict[str, str]] | None:
 
 
 def parse_query_string(raw: str) -> dict[str, str]:
-    """The first value of each parameter; ``+`` decodes as a space (salesforce-api.md §0.11)."""
+    """The first value of each parameter; ``+`` decodes as a space (docs/salesforce.md#requests)."""
     return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
 
 

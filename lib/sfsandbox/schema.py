@@ -1,8 +1,8 @@
 """The metadata of the sandbox's VMS org: every object and field the VMS queries select.
 
-This is the one contract the sandbox's parts share: the store makes one SQLite table per object from it,
-the SOQL compiler resolves names and relationships against it, describe renders it, and the generator fills
-it. Field names and types follow ``reference/vms-salesforce.md`` §1.2.
+This is the one contract the sandbox's parts share: the store makes one SQLite table per object from it, the SOQL
+compiler resolves names and relationships against it, describe renders it, and the generator fills it. Field names
+and types follow docs/vms-org.md#fields.
 
 Storage conventions (``store`` and ``soql`` both rely on them):
 

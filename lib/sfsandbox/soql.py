@@ -1,10 +1,9 @@
 """SOQL text -> syntax tree, with Salesforce-shaped errors.
 
-A hand-written tokenizer and recursive-descent parser for the subset of SOQL in
-``reference/salesforce-api.md`` §5.1 (python-soql-parser is tied to pyparsing 2 and misses most of it).
-It knows nothing of the org's objects: ``query`` resolves names against ``schema``. Every failure, whatever
-the input, is a ``SoqlError`` carrying the Salesforce error code and a message laid out as Salesforce lays
-it out::
+A hand-written tokenizer and recursive-descent parser for the subset of SOQL in docs/salesforce.md#soql
+(python-soql-parser is tied to pyparsing 2 and misses most of it). It knows nothing of the org's objects:
+``query`` resolves names against ``schema``. Every failure, whatever the input, is a ``SoqlError`` carrying the
+Salesforce error code and a message laid out as Salesforce lays it out::
 
     \\nSELECT Id FRM Account\\n          ^\\nERROR at Row:1:Column:11\\nunexpected token: 'FRM'
 """

@@ -134,7 +134,7 @@ def org():
     conn.close()
 
 
-# --- the VMS queries (reference/vms-salesforce.md §3), verbatim -----------------------------------------------
+# --- the VMS queries (docs/vms-org.md#imports), verbatim ----------------------------------------------------
 
 ORGANIZATIONS = """SELECT Id, Name, Type, Description, ParentId,
        BillingStreet, BillingCity, BillingState,

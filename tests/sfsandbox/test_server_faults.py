@@ -1,4 +1,4 @@
-"""Injected faults as the unmodified client meets them (salesforce-api.md §3), and the rules' schedules."""
+"""Injected faults as the unmodified client meets them (docs/salesforce.md#errors), and the rules' schedules."""
 
 from __future__ import annotations
 

@@ -54,7 +54,8 @@ def test_organization_id_login_needs_no_token(sandbox):
 
 
 def test_login_is_routed_by_path_suffix(sandbox):
-    # stack-feasibility §5(c): domain '127.0.0.1:PORT/login' posts to /login.salesforce.com/services/Soap/u/59.0
+    # domain '127.0.0.1:PORT/login' posts to /login.salesforce.com/services/Soap/u/59.0
+    # (docs/salesforce.md#login-url)
     c = sandbox.connection
     sf = Salesforce(username=c["username"], password=c["password"], security_token=c["security_token"],
                     domain=f"{_host(sandbox)}/login", session=sandbox.http_session())

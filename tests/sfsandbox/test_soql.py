@@ -1,4 +1,4 @@
-"""The SOQL parser: the grammar of salesforce-api.md §5.1, its syntax tree, and Salesforce-shaped errors."""
+"""The SOQL parser: the grammar of docs/salesforce.md#soql, its syntax tree, and Salesforce-shaped errors."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Fixed word lists the generator draws from: Kansas City area districts, schools, people, organizations.
 
-District names are the ones the VMS code knows (``reference/vms-salesforce.md`` §4.8): the legacy upper-case
-Salesforce names, the short aliases sessions use in ``District__c``, and the long names the aliases resolve to.
+District names are the ones the VMS code knows (docs/vms-org.md#districts): the legacy upper-case Salesforce
+names, the short aliases sessions use in ``District__c``, and the long names the aliases resolve to.
 """
 
 from __future__ import annotations

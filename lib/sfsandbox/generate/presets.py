@@ -1,4 +1,4 @@
-"""How big each generated org is. ``vms`` matches the real org (``reference/vms-salesforce.md`` §1.4, §11)."""
+"""How big each generated org is. ``vms`` matches the real org (docs/vms-org.md#volumes)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Affiliations: npe5__Affiliation__c records, a contact's tie to an Account (reference §3.2).
+"""Affiliations: npe5__Affiliation__c records, a contact's tie to an Account (docs/vms-org.md#affiliations).
 
-Follows DESIGN's decisions: any kind of contact (volunteer, teacher or student) is linked to any kind of
-Account (organization, school or district), each in its own column; ``npe5__Primary__c`` is read as the
-boolean it is (the VMS import compared it with the string "true"); the dates are Salesforce's and never
-invented (the VMS model filled blank ones with the import time). An affiliation whose contact or Account is
+Follows vmsync's decisions (docs/vms-org.md#decisions): any kind of contact (volunteer, teacher or student) is
+linked to any kind of Account (organization, school or district), each in its own column; ``npe5__Primary__c`` is
+read as the boolean it is (the VMS import compared it with the string "true"); the dates are Salesforce's and
+never invented (the VMS model filled blank ones with the import time). An affiliation whose contact or Account is
 not synced yet waits in ``sync_issue`` and is linked when it arrives (the VMS import dropped it silently).
 """
 

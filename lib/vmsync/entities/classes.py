@@ -1,4 +1,4 @@
-"""Classes: Class__c records, one per school and graduation year (reference §3.5).
+"""Classes: Class__c records, one per school and graduation year (docs/vms-org.md#classes).
 
 Every class belongs to a school: one whose school is not synced yet waits in ``sync_issue`` as an orphan and
 is written when the school arrives (the VMS import stored a dangling school, or failed the whole import under

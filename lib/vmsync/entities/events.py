@@ -1,10 +1,12 @@
-"""Events: Sessions (less drafts and connector sessions) and the volunteers who took part (reference §3.9).
+"""Events: Sessions (less drafts and connector sessions) and the volunteers who took part
+(docs/vms-org.md#events).
 
-Follows DESIGN's decisions: start and end keep their time, in UTC; a session with a blank name, a status that is
-not one of the nine, or a negative student count is rejected alone, never with its neighbours; a district named
-in District__c (else Parent_Account__c) is matched case- and space-insensitively, through the aliases the VMS
-knows; skills are replaced as a set; a volunteer participation whose volunteer or session is not synced yet
-waits as an orphan and is linked when it arrives, and every participation is updated when it changes.
+Follows vmsync's decisions (docs/vms-org.md#decisions): start and end keep their time, in UTC; a session with a
+blank name, a status that is not one of the nine, or a negative student count is rejected alone, never with its
+neighbours; a district named in District__c (else Parent_Account__c) is matched case- and space-insensitively,
+through the aliases the VMS knows; skills are replaced as a set; a volunteer participation whose volunteer or
+session is not synced yet waits as an orphan and is linked when it arrives, and every participation is updated
+when it changes.
 
 A session's districts are the one it names and its school's; a session with no school and no district name
 gets its students' schools' districts, derived in the database after the streams (``derive_event_districts``,
@@ -50,8 +52,8 @@ FORMATS = {"in-person": "IN_PERSON", "virtual": "VIRTUAL"}
 CANCELLATION_REASONS = {"inclement weather cancellation": "WEATHER", "presenter cancelled": "PRESENTER_CANCELLED",
                         "teacher cancelled": "TEACHER_CANCELLED", "other": "OTHER"}
 
-# The names one district goes by: its Salesforce Account name, the name the VMS alias table resolves to, and
-# the short alias sessions use (reference §4.8). A name given by a session is tried as it is, then as the
+# The names one district goes by: its Salesforce Account name, the name the VMS alias table resolves to, and the
+# short alias sessions use (docs/vms-org.md#districts). A name given by a session is tried as it is, then as the
 # others of its group, each compared as ``name_key`` (case, punctuation and spacing ignored).
 DISTRICT_NAMES = (
     ("KANSAS CITY USD 500", "Kansas City Kansas Public Schools", "KCKPS"),
@@ -74,7 +76,10 @@ _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
 def session_type(value: object) -> tuple[str, tuple[str, dict] | None]:
-    """The EventType of a Session_Type__c (§4.7); an unknown one is CLASSROOM_ACTIVITY, with a warning."""
+    """The EventType of a Session_Type__c (docs/vms-org.md#session-types).
+
+    An unknown one is CLASSROOM_ACTIVITY, with a warning.
+    """
     s = text(value)
     if s is None:
         return DEFAULT_TYPE, None
@@ -117,7 +122,7 @@ def slots(r: dict, field: str) -> tuple[int, tuple[str, dict] | None]:
 
 
 def hours(r: dict, field: str = "Delivery_Hours__c") -> float | None:
-    """Delivery hours: a positive number, else NULL (§4.9)."""
+    """Delivery hours: a positive number, else NULL (docs/vms-org.md#events)."""
     n = number(r.get(field), field)
     return n if n is not None and n > 0 else None
 

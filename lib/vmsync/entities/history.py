@@ -1,11 +1,13 @@
-"""History: Tasks about contacts and EmailMessages filed under a record, each tied to its contact (§3.12).
+"""History: Tasks about contacts and EmailMessages filed under a record, each tied to its contact
+(docs/vms-org.md#history).
 
-Unlike the VMS import, history is updated when it changes in Salesforce (quirk 8), an email keeps the time it was
-sent (quirk 7), and a Task or email whose contact is not synced yet waits as an orphan instead of being skipped
-for good. An email finds its contact by its recipients' addresses, then its sender's, then what it is filed
-under: a Contact, or a Case (through the Case's contact, which is why Cases with a contact are synced too). The
-VMS import's last resort, the contacts of the Account an email is filed under whose address equals the sender
-or recipient exactly, finds no one the address match has not found already, so it is not repeated here.
+Unlike the VMS import (defects 7 and 8 in docs/vms-org.md#defects), history is updated when it changes in
+Salesforce, an email keeps the time it was sent, and a Task or email whose contact is not synced yet waits as an
+orphan instead of being skipped for good. An email finds its contact by its recipients' addresses, then its
+sender's, then what it is filed under: a Contact, or a Case (through the Case's contact, which is why Cases with a
+contact are synced too). The VMS import's last resort, the contacts of the Account an email is filed under whose
+address equals the sender or recipient exactly, finds no one the address match has not found already, so it is not
+repeated here.
 
 A Task or email is linked to the session it is about when its WhatId (RelatedToId) can be one: the Id of a
 custom object. Ids of standard objects (Accounts 001, Cases 500, ...) are never sessions, so they are not

@@ -1,8 +1,8 @@
 """Value rules every mapping shares: text, names, emails, phones, dates, picklists.
 
-These are the decisions of DESIGN ("Decisions on the existing VMS imports"): blank text is NULL, emails are
-trimmed and lower-cased, phones normalised, date-times kept with their time in UTC, booleans read as booleans,
-multi-select picklists split on ``;``.
+These are vmsync's decisions (docs/vms-org.md#decisions): blank text is NULL, emails are trimmed and lower-cased,
+phones normalised, date-times kept with their time in UTC, booleans read as booleans, multi-select picklists split
+on ``;``.
 """
 
 from __future__ import annotations

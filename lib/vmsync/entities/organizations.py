@@ -1,4 +1,4 @@
-"""Organizations: every Account that is not a household, a school or a district (reference §3.1).
+"""Organizations: every Account that is not a household, a school or a district (docs/vms-org.md#organizations).
 
 An Account with no Type is an organization too (about a quarter of the real org's); its type is stored as
 'Other'.

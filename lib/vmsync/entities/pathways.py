@@ -1,4 +1,5 @@
-"""Pathways: Pathway__c with its sessions and its participants (the legacy pathway import, reference §3.13).
+"""Pathways: Pathway__c with its sessions and its participants (the legacy pathway import,
+docs/vms-org.md#pathways).
 
 A link whose pathway, session or contact is not synced yet waits as an orphan and is made when it arrives;
 participants may be any kind of contact.

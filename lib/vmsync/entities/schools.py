@@ -1,4 +1,4 @@
-"""Schools and districts: Accounts of type 'School District' and 'School' (reference §3.3).
+"""Schools and districts: Accounts of type 'School District' and 'School' (docs/vms-org.md#schools).
 
 Schools are matched by Salesforce Id only (no matching by name), and a school whose district is not synced yet
 is kept with its district link pending until the district arrives.

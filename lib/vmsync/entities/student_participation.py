@@ -1,9 +1,9 @@
-"""Student participation: Session Participants of type Student (reference §3.10).
+"""Student participation: Session Participants of type Student (docs/vms-org.md#student-participation).
 
-Unlike the VMS import, a participation already synced is updated when it changes in Salesforce (quirk 8), and
-one whose session or student is not synced yet waits as an orphan until it is. After the stream, sessions with
-no school and no district name get their students' schools' districts (§3.11), now that the students and
-their participations are here.
+Unlike the VMS import (defect 8 in docs/vms-org.md#defects), a participation already synced is updated when it
+changes, and one whose session or student is not synced yet waits as an orphan until it is. After the stream,
+sessions with no school and no district name get their students' schools' districts
+(docs/vms-org.md#unaffiliated), now that the students and their participations are here.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Students: Contacts of type Student, with their school, class, grades and personal email and phone
-(reference §3.8).
+(docs/vms-org.md#students).
 
-About 160,000 in the real org; the step streams them page by page like every other entity. Follows DESIGN's
-decisions: a blank first name is allowed and a blank last name rejects the record alone (the VMS import lost
-the whole chunk); a grade outside 0 to 12 is stored as NULL with a warning; school and class are linked by
-Salesforce Id and wait for them when not synced yet; a contact that becomes a student keeps its ``contact`` row.
+About 160,000 in the real org; the step streams them page by page like every other entity. Follows vmsync's
+decisions (docs/vms-org.md#decisions): a blank first name is allowed and a blank last name rejects the record
+alone (the VMS import lost the whole chunk); a grade outside 0 to 12 is stored as NULL with a warning; school and
+class are linked by Salesforce Id and wait for them when not synced yet; a contact that becomes a student keeps
+its ``contact`` row.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""Teachers: Contacts of type Teacher, with their school, work email and work phone (reference §3.7).
+"""Teachers: Contacts of type Teacher, with their school, work email and work phone (docs/vms-org.md#teachers).
 
-Follows DESIGN's decisions: a blank first name is allowed (the VMS import rejected it), a blank last name
-rejects the record alone; the email is trimmed and lower-cased and the phone normalised, each the one primary
-of the contact; the school is linked by its Salesforce Id and waits for it when not synced yet; a contact that
-becomes a teacher keeps its ``contact`` row and leaves its volunteer or student part.
+Follows vmsync's decisions (docs/vms-org.md#decisions): a blank first name is allowed (the VMS import rejected
+it), a blank last name rejects the record alone; the email is trimmed and lower-cased and the phone normalised,
+each the one primary of the contact; the school is linked by its Salesforce Id and waits for it when not synced
+yet; a contact that becomes a teacher keeps its ``contact`` row and leaves its volunteer or student part.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Volunteers: Contacts of type Volunteer or with no type, with their emails, phones, addresses and skills.
 
-Follows reference §3.6 with DESIGN's decisions: emails trimmed and lower-cased and phones normalised, one
-primary of each kind; the skills multi-select split on ';'; the primary affiliation linked to its organization
-(not stored as a name); a contact that changes type moves to its new kind (its teacher or student part retired).
+Follows the VMS import (docs/vms-org.md#volunteers) with vmsync's decisions (docs/vms-org.md#decisions): emails
+trimmed and lower-cased and phones normalised, one primary of each kind; the skills multi-select split on ';'; the
+primary affiliation linked to its organization (not stored as a name); a contact that changes type moves to its
+new kind (its teacher or student part retired).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What the runner does to an executed notebook after papermill: error anchors, sizes, recorded figures.
 
 * papermill marks a cell error with a red banner at the top and an anchor before the failing cell, but not a
-  cell timeout or a dead kernel, after which every cell claims ``completed`` (stack-feasibility §4). The
+  cell timeout or a dead kernel, after which every cell claims ``completed`` (docs/sync-rules.md#timeouts). The
   runner marks those itself, the same way, and sets the statuses right.
 * Long outputs are cut (head and tail kept) so an executed notebook opens in a browser at any data volume.
 * The figures a step recorded with scrapbook are read back with nbformat alone, so an old run folder stays

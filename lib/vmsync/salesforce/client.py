@@ -28,7 +28,7 @@ from .transport import MeteredAdapter
 log = logging.getLogger("vmsync.salesforce")
 T = TypeVar("T")
 
-DELETED_WINDOW = timedelta(days=15)  # getDeleted reaches back at most this far (salesforce-api.md §2.5)
+DELETED_WINDOW = timedelta(days=15)  # getDeleted reaches back at most this far (docs/salesforce.md#replication)
 UPDATED_WINDOW = timedelta(days=30)
 WINDOW_MARGIN = timedelta(minutes=2)  # keeps a clamped start inside the window while the request travels
 SMALLEST_SPLIT = timedelta(minutes=2)  # windows are whole minutes; a smaller one cannot be split further

@@ -1,10 +1,10 @@
 """Logging in to wherever ``SF_LOGIN_URL`` points, through the unmodified simple-salesforce client.
 
 simple-salesforce only ever logs in at ``https://{domain}.salesforce.com/...``. For Salesforce's own hosts
-(``login``, ``test``, a My Domain such as ``acme.my``) that is exactly right. For any other host (the
-sandbox org), ``login_domain`` uses the fragment trick of salesforce-api.md §1.5 B: with the domain
-``127.0.0.1:8443/services/Soap/u/59.0#`` the client posts to ``https://127.0.0.1:8443/services/Soap/u/59.0``
-and the rest (``#.salesforce.com/...``) is a fragment, never sent. The client keeps its own re-login.
+(``login``, ``test``, a My Domain such as ``acme.my``) that is exactly right. For any other host (the sandbox
+org), ``login_domain`` uses the fragment trick (docs/salesforce.md#login-url): with the domain
+``127.0.0.1:8443/services/Soap/u/59.0#`` the client posts to ``https://127.0.0.1:8443/services/Soap/u/59.0`` and
+the rest (``#.salesforce.com/...``) is a fragment, never sent. The client keeps its own re-login.
 """
 
 from __future__ import annotations

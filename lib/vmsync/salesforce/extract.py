@@ -2,7 +2,7 @@
 
 Only one page is held at a time, and a page that fails is fetched again from the same place: over REST the
 same ``nextRecordsUrl``, over Bulk 2.0 the same job and result locator (after a new login if the session
-expired, which Bulk 2.0 never does by itself, salesforce-api.md §3.2). So nothing is lost or repeated. That
+expired, which Bulk 2.0 never does by itself, docs/salesforce.md#sessions). So nothing is lost or repeated. That
 is why the Bulk path drives the client's job steps (create, wait, read one page) rather than its
 ``query()`` generator, which cannot resume after a failed page.
 """

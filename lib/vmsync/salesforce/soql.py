@@ -1,7 +1,7 @@
 """Building SOQL safely, and reading back the shape of a query (its object and selected field paths).
 
 Every value that ends up in a query goes through ``soql_quote``: strings are escaped as Salesforce's
-quoted-string rules require (salesforce-api.md §5.1), date-times are written in UTC with milliseconds.
+quoted-string rules require (docs/salesforce.md#quoting), date-times are written in UTC with milliseconds.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def metered_session(ca_bundle: Path | None, timeout: Timeout = DEFAULT_TIMEOUT,
     """``session`` (or a new one) set up for Salesforce: verified TLS and the meter on ``https://``.
 
     With a CA bundle, ``trust_env`` is switched off, because ``REQUESTS_CA_BUNDLE`` in the environment
-    would otherwise silently replace it (stack-feasibility.md §5a); without one the default CA store is used.
+    would otherwise silently replace it (docs/salesforce.md#tls); without one the default CA store is used.
     """
     session = session or requests.Session()
     if ca_bundle is not None:

@@ -1,9 +1,9 @@
 """One sync step: extract an entity's records from Salesforce, mirror them raw, map them into the model.
 
-The rules are DESIGN's "How a sync step behaves": incremental by ``SystemModstamp >= watermark - lookback``
-ordered by ``SystemModstamp, Id``; pages written as they arrive, each in its own transaction; the watermark
-moved only when the whole stream succeeded; deletes from ``queryAll``, ``getDeleted`` and, on full runs, an Id
-comparison; records that cannot be mapped or linked kept in ``sync_issue`` and tried again every run.
+The rules (docs/sync-rules.md): incremental by ``SystemModstamp >= watermark - lookback`` ordered by
+``SystemModstamp, Id``; pages written as they arrive, each in its own transaction; the watermark moved only when
+the whole stream succeeded; deletes from ``queryAll``, ``getDeleted`` and, on full runs, an Id comparison; records
+that cannot be mapped or linked kept in ``sync_issue`` and tried again every run.
 """
 
 from __future__ import annotations

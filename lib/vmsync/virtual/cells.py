@@ -1,7 +1,7 @@
 """Reading one cell: text, ids, counts and date-times, whether a workbook or a CSV holds it.
 
-The existing importer's defects this avoids (reference §5.2): an id is always text, never ``12345.0``; a blank
-cell is None, never the text ``"nan"``; a date-time without a zone is the organisation's wall clock, turned
+The existing importer's defects this avoids (docs/pathful.md#defects): an id is always text, never ``12345.0``; a
+blank cell is None, never the text ``"nan"``; a date-time without a zone is the organisation's wall clock, turned
 into UTC. A value that cannot be read raises ``CellError`` with what was wrong; the caller says where.
 """
 

@@ -1,4 +1,4 @@
-"""The school-level sheet (reference §1.5): ``Id`` (a school's Salesforce Id), ``Level`` -> ``school.level``.
+"""The school-level sheet (docs/pathful.md#school-levels): a school's ``Id`` and ``Level`` -> ``school.level``.
 
 The schools step never writes ``level``, so a level set here stays until the sheet says otherwise. An Id that
 is no synced school is an ``unmatched`` issue (the VMS reported "School not found with ID"), kept until the
@@ -52,7 +52,7 @@ class LevelSheet:
 
 
 def read_levels(sheet: Sheet) -> LevelSheet:
-    """The levels of a school-level sheet; rows without an Id or a Level are skipped (reference §1.5)."""
+    """The levels of a school-level sheet; rows without an Id or a Level are skipped."""
     table = locate(sheet, SCHOOL_LEVELS)
     out = LevelSheet(table.name)
     problems = []

@@ -1,4 +1,4 @@
-"""Import modes: how far back a session report is read (reference §1.1, "Import mode and cutoff").
+"""Import modes: how far back a session report is read (docs/pathful.md#modes).
 
 ``full`` reads every row; ``semester`` rows from the start of the current semester (August 1 from August on,
 else January 1); ``six_month`` the last 180 days; ``custom`` from a given date. ``incremental``, what ``vmsync

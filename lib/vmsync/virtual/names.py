@@ -2,7 +2,7 @@
 
 The report carries no email, so people, schools, districts and companies are found by name. Names are compared
 folded: accents, case, punctuation and spacing ignored, a hyphen read as a space (``O'Brien`` = ``OBrien``,
-``Smith-Hale`` = ``smith hale``). A person's name is split the way the VMS splits it (reference §2.3): one
+``Smith-Hale`` = ``smith hale``). A person's name is split the way the VMS splits it (docs/pathful.md#names): one
 leading title dropped, the first word is the first name and the rest the last name; one word is a last name.
 """
 

@@ -1,10 +1,10 @@
 """Reading and validating a Pathful session report into sessions and the people who took part.
 
-Rows of other partners and student or parent rows are dropped first (reference §1.1). Every other row is
-checked; a value that cannot be read (a date, a duration, a count), a session id given to two different
-sessions, or a date implausibly far ahead refuses the whole file, with every problem named by row and column,
-so nothing is half-written. What the file says but the database cannot use is not a reason to refuse it: a row
-without a session id or a name, an undated session, an unknown role or status become issues, the rest lands.
+Rows of other partners and student or parent rows are dropped first (docs/pathful.md#odd-rows). Every other row is
+checked; a value that cannot be read (a date, a duration, a count), a session id given to two different sessions,
+or a date implausibly far ahead refuses the whole file, with every problem named by row and column, so nothing is
+half-written. What the file says but the database cannot use is not a reason to refuse it: a row without a session
+id or a name, an undated session, an unknown role or status become issues, the rest lands.
 
 Rows are kept as ``ReportRow`` values, which is also how they are stored (``pathful_report_row``), so a
 session can be mapped again from the database alone when the people it names arrive later.
@@ -26,7 +26,7 @@ from .source import SourceError, where
 
 OBJECT = "PathfulSessionReport"  # what sync_issue.object says for issues of the session report
 
-# EventStatus.map_status (reference §2.2), by folded status; blank or unknown is REQUESTED.
+# The VMS's EventStatus.map_status (docs/pathful.md#statuses), by folded status; blank or unknown is REQUESTED.
 STATUSES = {
     "teacher no show": "NO_SHOW", "teacher cancelation": "CANCELLED", "simulcast": "SIMULCAST",
     "successfully completed": "COMPLETED", "completed": "COMPLETED", "confirmed": "CONFIRMED",
@@ -95,7 +95,7 @@ class ReportRow:
             attended_educators=read("Attended Educator Count", cells.whole),
             career_cluster=cells.text(raw.get("Career Cluster")),
         )
-        read("Registered Educator Count", cells.whole)  # checked, not stored (reference §1.1)
+        read("Registered Educator Count", cells.whole)  # checked, not stored (docs/pathful.md#columns)
         if row.duration is not None and row.duration > MAX_MINUTES:
             problems.append(f"{where(name, number, 'Duration')}: {row.duration} minutes is longer than a day")
         return row

@@ -1,4 +1,4 @@
-"""The Pathful User Report (reference §1.2, §2.8): Pathful user ids onto teachers and volunteers.
+"""The Pathful User Report (docs/pathful.md#user-report): Pathful user ids onto teachers and volunteers.
 
 Each educator or professional becomes a ``pathful_user`` row linked, when one matches, to a synced teacher
 (educators) or volunteer (professionals): first by email (the report has login and notification emails, the

@@ -38,7 +38,7 @@ def event_key(session_id: str) -> str:
 
 
 def educator_status(event_status: str, attended: bool) -> str:
-    """Reference §2.3 step 4: held sessions need an attended educator count; cancelled ones are no-shows."""
+    """Held sessions need an attended educator count; cancelled ones are no-shows (docs/pathful.md#attendance)."""
     if event_status == "COMPLETED":
         return "attended" if attended else "no_show"
     return "no_show" if event_status in ("CANCELLED", "NO_SHOW") else "registered"

@@ -11,6 +11,8 @@ imports pandas: a kernel starts in a fraction of the time, and the tables are ``
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import TypeVar
 
 from IPython.display import HTML, Markdown, display
 from sqlalchemy import select
@@ -24,25 +26,28 @@ from ..store.database import open_engine
 from ..sync.params import StepParams, manual_run_id
 from ..sync.step import StepResult, run_step
 
+R = TypeVar("R")
+
 
 def sync(entity: str, *, run_id: str | None = None, db_url: str | None = None, **params) -> StepResult:
     """Run ``entity``'s step with the notebook's parameters and record its figures, also when it fails."""
     step_params = StepParams(run_id=manual_run_id() if run_id is None else run_id, db_url=db_url, **params)
     settings = load_settings()
+    return recorded(lambda: run_step(entity, step_params, settings))
+
+
+def recorded(step: Callable[[], R]) -> R:
+    """Run ``step`` and record its figures for the summary, also when it fails (the failure carries them)."""
     result = None
     try:
-        result = run_step(entity, step_params, settings)
+        result = step()
         return result
     except Exception as exc:
         result = getattr(exc, "result", None)
         raise
     finally:
         if result is not None:
-            record(result)
-
-
-def record(result: StepResult) -> None:
-    glue(SCRAP, result.figures())
+            glue(SCRAP, result.figures())
 
 
 def describe(entity: str) -> None:

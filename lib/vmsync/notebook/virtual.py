@@ -13,7 +13,7 @@ from ..entities.virtual_sessions import ENTITY
 from ..sync.params import manual_run_id
 from ..virtual.options import DEFAULT_PARTNER, DEFAULT_TIMEZONE, VirtualParams, environment
 from ..virtual.step import VirtualResult, run
-from . import record
+from . import recorded
 from . import show as show_step
 
 HELD = {"rows": "data rows in the file", "blank_rows": "blank rows",
@@ -40,16 +40,7 @@ def sync(*, source: str | None = None, mode: str = "incremental", cutoff=None, u
         school_levels=school_levels or env.get("school_levels"), partner=partner,
         timezone=timezone or env.get("timezone", DEFAULT_TIMEZONE), ca_bundle=env.get("ca_bundle"),
         db_url=db_url, dry_run=dry_run)
-    result = None
-    try:
-        result = run(params)
-        return result
-    except Exception as exc:
-        result = getattr(exc, "result", None)
-        raise
-    finally:
-        if result is not None:
-            record(result)
+    return recorded(lambda: run(params))
 
 
 def show(result: VirtualResult) -> Table | None:

@@ -26,8 +26,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .faults import FaultRuleError
-from .shape import ShapeError
 from .responses import ApiError, Response, json_response, parse_json_body
+from .shape import ShapeError
 from .values import parse_datetime
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from .clock import Clock
 from .cursors import Cursors
 from .faults import FaultSet
 from .jobs import BulkJobs
-from .shape import Shape
 from .sessions import DEFAULT_SESSION_TTL, Credentials, Sessions
+from .shape import Shape
 from .store import Store
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
 

@@ -70,7 +70,7 @@ class Org:
         self.clock = Clock()
         self.store.clock = self.clock
         self.store.restore(self.generated)
-        self.shape.clear()
+        self.shape.clear(self.clock.now())
         self.usage = ApiUsage(self.clock.now, self.daily_limit)
         self.cursors = Cursors(self.clock.now)
         self.jobs = BulkJobs(self.clock.now)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from . import schema
 from .schema import Field, SObject
@@ -39,6 +39,7 @@ class Shape:
 
     def __init__(self) -> None:
         self._changed: dict[str, _Changes] = {}
+        self._restored: dict[str, datetime] = {}  # objects given their generated fields back, and when
 
     def sobject(self, name: str) -> SObject | None:
         base = schema.sobject(name)
@@ -49,9 +50,11 @@ class Shape:
     def modified(self, name: str) -> datetime:
         """When the object's fields last changed (its describe's ``Last-Modified``)."""
         changes = self._changed.get(name)
-        return changes.modified if changes else GENERATED_AT
+        return changes.modified if changes else self._restored.get(name, GENERATED_AT)
 
-    def clear(self) -> None:
+    def clear(self, now: datetime) -> None:
+        """Every object back to its generated fields, changed ``now`` if it had been changed."""
+        self._restored.update((name, self._after(name, now)) for name in self._changed)
         self._changed.clear()
 
     def changes(self) -> dict:
@@ -118,7 +121,12 @@ class Shape:
             raise ShapeError(f"{obj.name} cannot have a new field called {name!r}: taken or not an API name")
 
     def _set(self, obj: SObject, fields: tuple[Field, ...], now: datetime) -> None:
-        self._changed[obj.name] = _Changes(fields, now)
+        self._changed[obj.name] = _Changes(fields, self._after(obj.name, now))
+
+    def _after(self, name: str, now: datetime) -> datetime:
+        """``now`` in whole seconds (as ``Last-Modified`` says it), at least a second after the object's last
+        change: a describe fetched in the second of one change is not taken for current after the next."""
+        return max(now.replace(microsecond=0), self.modified(name).replace(microsecond=0) + timedelta(seconds=1))
 
 
 def _with_fields(base: SObject, fields: tuple[Field, ...]) -> SObject:

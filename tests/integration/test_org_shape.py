@@ -7,11 +7,15 @@ sync into another database, table by table.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
 
 from vmsync.config import load_settings
 from vmsync.errors import ErrorClass, SyncError
+from vmsync.report import alerts, present, summary
+from vmsync.runner.check import CheckOptions, run_check
 from vmsync.salesforce import connect
 from vmsync.store import open_engine
 from vmsync.store import tables as t
@@ -171,3 +175,48 @@ def test_a_retyped_field_keeps_the_values_that_fit_and_warns_on_the_others(
     assert ("classes", "Class__c", "FIELD_RETYPED", "Class_Year_Number__c", "r2", "fixed") in schema_issues(db_url)
     full_sync_into(second_db_url, "schools", "classes")
     assert contents(db_url, "class", "sf_class__c") == contents(second_db_url, "class", "sf_class__c")
+
+
+def test_check_prints_the_drift_without_running_anything(clean_sandbox, sync, db_url):
+    sync("schools", "r1")
+    clean_sandbox.control.change_field("Account", "Connector_Account_Name__c", "remove")
+    clean_sandbox.control.change_field("Account", "Fax_Number__c", "add", type="phone")
+    out = io.StringIO()
+    options = CheckOptions(connection=clean_sandbox.connection, db_url=db_url, env_file=None)
+
+    assert run_check(options, out) == 0, out.getvalue()
+    text = out.getvalue()
+    assert "note  org shape: schools: Account.Connector_Account_Name__c is gone: synced without it" in text
+    assert "Account has 1 new field(s) vmsync does not sync: Fax_Number__c" in text
+    assert schema_issues(db_url) == []  # nothing written
+
+    clean_sandbox.control.change_field("Account", "Type", "remove")
+    out = io.StringIO()
+    assert run_check(options, out) == 1
+    assert "FAIL  org shape: schools: Account.Type is gone and the step cannot do without it" in out.getvalue()
+
+
+def test_the_summary_and_the_alert_tell_the_change_once(clean_sandbox, sync, db_url, tmp_path, monkeypatch):
+    sync("schools", "r1")
+    clean_sandbox.control.change_field("Account", "Connector_Account_Name__c", "remove")
+    sync("schools", "r2")
+    sync("schools", "r3")
+    engine = open_engine(db_url)
+    try:
+        told = {run: alerts.new_shape_changes(engine, run) for run in ("r2", "r3")}
+    finally:
+        engine.dispose()
+    assert len(told["r2"]) == 1 and "Account.Connector_Account_Name__c is gone" in told["r2"][0]
+    assert told["r3"] == []  # told once
+    alert = alerts.build({"run_id": "r2", "status": "succeeded", "steps": []}, tmp_path, {"schools": 1},
+                         shape=told["r2"])
+    assert "Org shape: Account.Connector_Account_Name__c is gone" in alert.text
+
+    report = summary.load("r3", tmp_path, db_url)
+    [change] = report.org_shape
+    assert (change["object"], change["field"], change["code"], change["first_run_id"]) == \
+        ("Account", "Connector_Account_Name__c", "FIELD_MISSING", "r2")
+    shown = []
+    monkeypatch.setattr(present, "display", lambda html: shown.append(html.data))
+    present.show_org_shape(report)
+    assert "Connector_Account_Name__c" in shown[0] and "gone" in shown[0]

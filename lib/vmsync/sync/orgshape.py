@@ -88,15 +88,20 @@ def compare(stream: Stream, described: dict, catalog: Catalog, baseline: list[st
     return drift
 
 
+def look(conn: Connection | None, client: SalesforceSource, stream: Stream, catalog: Catalog) \
+        -> tuple[Drift, dict]:
+    """The stream's drift now, and what to keep of the describe (``conn`` None: the database has none kept)."""
+    kept = _meta(conn, f"describe:{stream.object}") if conn is not None else None
+    described = client.describe_since(stream.object, kept.get("describe") if kept else None)
+    baseline = kept["baseline"] if kept else [f["name"] for f in described["fields"]]
+    return compare(stream, described, catalog, baseline), {"describe": described, "baseline": baseline}
+
+
 def check(conn: Connection, client: SalesforceSource, stream: Stream, entity: str, catalog: Catalog,
           run_id: str, now: datetime) -> Drift:
     """The stream's drift, its schema issues recorded (and the ones gone resolved); a field the stream cannot do
     without that is gone raises VALIDATION, before anything is read."""
-    key = f"describe:{stream.object}"
-    kept = _meta(conn, key)
-    described = client.describe_since(stream.object, kept.get("describe") if kept else None)
-    baseline = kept["baseline"] if kept else [f["name"] for f in described["fields"]]
-    drift = compare(stream, described, catalog, baseline)
+    drift, kept = look(conn, client, stream, catalog)
     if drift.needed:
         raise SyncError(ErrorClass.VALIDATION, f"{stream.object}.{', '.join(drift.needed)} is gone from the org, and "
                         f"{entity} cannot sync {stream.object} without it: restore the field in Salesforce, or "
@@ -105,8 +110,19 @@ def check(conn: Connection, client: SalesforceSource, stream: Stream, entity: st
     if last_read is not None:
         drift.unread = [f for f in drift.fields(stream) if f not in last_read]
     issues.settle_kind(conn, entity, stream.object, SCHEMA, drift.found(), run_id, now)
-    _set_meta(conn, key, {"describe": described, "baseline": baseline})
+    _set_meta(conn, f"describe:{stream.object}", kept)
     return drift
+
+
+def said(entity: str, stream: Stream, drift: Drift) -> list[tuple[bool, str]]:
+    """The drift in words, each line with whether it stops the step (``vmsync check``)."""
+    o = stream.object
+    lines = [(True, f"{entity}: {o}.{f} is gone and the step cannot do without it: restore the field, or update "
+                    "the spec to its new name") for f in drift.needed]
+    lines += [(False, f"{entity}: {o}.{f} is gone: synced without it, the values stored kept") for f in drift.missing]
+    lines += [(False, f"{entity}: {o}.{f} is now of type {t}: values that no longer fit will be warnings")
+              for f, t in drift.retyped.items()]
+    return lines
 
 
 def remember_read(conn: Connection, entity: str, stream: Stream, drift: Drift) -> None:

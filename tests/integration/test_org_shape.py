@@ -8,17 +8,21 @@ sync into another database, table by table.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from vmsync.config import load_settings
+from vmsync.entities import CATALOG, get
 from vmsync.errors import ErrorClass, SyncError
 from vmsync.report import alerts, present, summary
 from vmsync.runner.check import CheckOptions, run_check
 from vmsync.salesforce import connect
 from vmsync.store import open_engine
 from vmsync.store import tables as t
+from vmsync.sync import orgshape
 from vmsync.sync.params import StepParams
 from vmsync.sync.step import run_step
 
@@ -220,3 +224,20 @@ def test_the_summary_and_the_alert_tell_the_change_once(clean_sandbox, sync, db_
     monkeypatch.setattr(present, "display", lambda html: shown.append(html.data))
     present.show_org_shape(report)
     assert "Connector_Account_Name__c" in shown[0] and "gone" in shown[0]
+
+
+def test_a_spec_that_reads_a_field_it_did_not_read_last_time_reads_in_full(clean_sandbox, sync, db_url, client):
+    sync("schools", "r1")
+    stream = next(s for s in get("schools").streams if s.name == "schools")
+    clean_sandbox.control.change_field("Account", "School_Code_External_ID__c", "rename", to="School_Code__c")
+    updated = replace(stream, fields={**{k: v for k, v in stream.fields.items() if k != "School_Code_External_ID__c"},
+                                      "School_Code__c": "text"})  # the spec pointed at the field's new name
+    engine = open_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            drift = orgshape.check(conn, client, updated, "schools", CATALOG, "r2", datetime.now(UTC))
+            assert drift.unread == ["School_Code__c"] and drift.missing == []
+            orgshape.remember_read(conn, "schools", updated, drift)
+            assert orgshape.check(conn, client, updated, "schools", CATALOG, "r3", datetime.now(UTC)).unread == []
+    finally:
+        engine.dispose()

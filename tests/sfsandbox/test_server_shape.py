@@ -84,3 +84,12 @@ def test_a_change_that_cannot_be_made_is_refused(clean_sandbox, payload):
     with pytest.raises(SandboxError, match="400"):
         clean_sandbox.control._call("POST", "fields", {"object": "Contact", **payload})
     assert _fields(clean_sandbox.client())["Title"] == "string"
+
+
+def test_bulk_results_follow_a_retyped_field(clean_sandbox):
+    sf = clean_sandbox.client()
+    clean_sandbox.control.change_field("Class__c", "Class_Year_Number__c", "retype", type="string")
+    rows = [line for page in sf.bulk2.Class__c.query("SELECT Id, Class_Year_Number__c FROM Class__c")
+            for line in page.splitlines()[1:]]
+    years = [line.split(",")[1].strip('"') for line in rows]
+    assert years and all(y.isdigit() or y == "" for y in years)  # "2035", not "2035.0"

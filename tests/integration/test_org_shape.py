@@ -241,3 +241,15 @@ def test_a_spec_that_reads_a_field_it_did_not_read_last_time_reads_in_full(clean
             assert orgshape.check(conn, client, updated, "schools", CATALOG, "r3", datetime.now(UTC)).unread == []
     finally:
         engine.dispose()
+
+
+def test_a_run_asks_for_an_object_s_describe_once(clean_sandbox, sync, db_url):
+    sync("schools", "r1")
+
+    def describes() -> int:
+        return clean_sandbox.control.usage()["requests"].get("describe", 0)
+
+    before = describes()
+    sync("schools", "r2")  # two streams of Account
+    sync("organizations", "r2")  # Account again, in another step of the same run
+    assert describes() - before == 1

@@ -26,3 +26,11 @@ def test_records_are_typed_by_the_describe_asked_for(clean_sandbox):
     page = next(client.query_pages("SELECT Id, Class_Year_Number__c FROM Class__c WHERE "
                                    "Class_Year_Number__c != null"))
     assert all(isinstance(r["Class_Year_Number__c"], str) for r in page)
+
+
+def test_a_describe_not_to_be_asked_for_is_taken_as_kept(clean_sandbox):
+    client = client_for(clean_sandbox)
+    first = client.describe_since("Account", None)
+    calls = client.api_calls
+    assert client.describe_since("Account", first, ask=False) is first
+    assert client.api_calls == calls

@@ -137,10 +137,10 @@ class SalesforceClient:
                                              f"describe of {object_name}")
         return self._describes[key]
 
-    def describe_since(self, object_name: str, known: dict | None) -> dict:
+    def describe_since(self, object_name: str, known: dict | None, *, ask: bool = True) -> dict:
         """The object's describe as ``describe.trimmed`` keeps it, asking the org only whether it changed since
-        ``known`` was fetched (``If-Modified-Since``; 304 gives ``known`` back): one cheap call per object.
-        It is what this client types the object's records by from then on."""
+        ``known`` was fetched (``If-Modified-Since``; 304 gives ``known`` back), and not at all when ``ask`` is
+        false and ``known`` is given. It is what this client types the object's records by from then on."""
         def fetch() -> dict:
             headers = dict(self.sf.headers)
             if known and known.get("lastModified"):
@@ -152,7 +152,7 @@ class SalesforceClient:
                 exception_handler(response, object_name)
             return trimmed(response.json(), response.headers.get("Last-Modified"))
 
-        described = self.call(fetch, f"describe of {object_name}")
+        described = known if known and not ask else self.call(fetch, f"describe of {object_name}")
         self._describes[object_name.lower()] = described
         self._types.learn(described)
         return described

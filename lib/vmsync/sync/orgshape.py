@@ -1,8 +1,8 @@
 """The org's shape against a stream's spec, before the stream reads anything (docs/sync-rules.md#org-shape).
 
 An admin deletes, renames, retypes and adds fields far more often than the sync changes. Before a stream reads,
-its object's describe (kept in ``sync_meta`` between runs and asked again only when it changed) is compared
-with the fields the stream selects:
+its object's describe (kept in ``sync_meta``; asked for again once a run, and sent only when it changed) is
+compared with the fields the stream selects:
 
 * a field the stream cannot do without (``Stream.needs``) that is gone stops the step (VALIDATION) before
   anything is read;
@@ -88,20 +88,25 @@ def compare(stream: Stream, described: dict, catalog: Catalog, baseline: list[st
     return drift
 
 
-def look(conn: Connection | None, client: SalesforceSource, stream: Stream, catalog: Catalog) \
-        -> tuple[Drift, dict]:
-    """The stream's drift now, and what to keep of the describe (``conn`` None: the database has none kept)."""
+def look(conn: Connection | None, client: SalesforceSource, stream: Stream, catalog: Catalog,
+         run_id: str | None = None) -> tuple[Drift, dict]:
+    """The stream's drift now, and what to keep of the describe (``conn`` None: the database has none kept).
+
+    A describe kept by this very run (``run_id``: another step, or another stream of this one) is taken as
+    it is, so a run asks once per object."""
     kept = _meta(conn, f"describe:{stream.object}") if conn is not None else None
-    described = client.describe_since(stream.object, kept.get("describe") if kept else None)
+    fresh = bool(kept and run_id and kept.get("run_id") == run_id)
+    described = client.describe_since(stream.object, kept.get("describe") if kept else None, ask=not fresh)
     baseline = kept["baseline"] if kept else [f["name"] for f in described["fields"]]
-    return compare(stream, described, catalog, baseline), {"describe": described, "baseline": baseline}
+    return (compare(stream, described, catalog, baseline),
+            {"describe": described, "baseline": baseline, "run_id": run_id})
 
 
 def check(conn: Connection, client: SalesforceSource, stream: Stream, entity: str, catalog: Catalog,
           run_id: str, now: datetime) -> Drift:
     """The stream's drift, its schema issues recorded (and the ones gone resolved); a field the stream cannot do
     without that is gone raises VALIDATION, before anything is read."""
-    drift, kept = look(conn, client, stream, catalog)
+    drift, kept = look(conn, client, stream, catalog, run_id)
     if drift.needed:
         raise SyncError(ErrorClass.VALIDATION, f"{stream.object}.{', '.join(drift.needed)} is gone from the org, and "
                         f"{entity} cannot sync {stream.object} without it: restore the field in Salesforce, or "

@@ -253,3 +253,20 @@ def test_a_run_asks_for_an_object_s_describe_once(clean_sandbox, sync, db_url):
     sync("schools", "r2")  # two streams of Account
     sync("organizations", "r2")  # Account again, in another step of the same run
     assert describes() - before == 1
+
+
+def test_a_change_one_stream_sees_stays_open_through_the_other_streams_of_its_object(clean_sandbox, sync, db_url):
+    sync("schools", "r1")
+    clean_sandbox.control.change_field("Account", "Connector_Account_Name__c", "remove")  # read by schools only
+    sync("schools", "r2")
+    # r3: districts (Account too, without that field) runs first, and fails at its query: schools never runs
+    clean_sandbox.control.add_fault({"kind": "query", "contains": "District", "effect": "error", "status": 400,
+                                     "error_code": "MALFORMED_QUERY"})
+    with pytest.raises(SyncError):
+        sync("schools", "r3")
+    i = t.sync_issue
+    engine = open_engine(db_url)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(i.c.resolved_at, i.c.first_run_id).where(i.c.code == "FIELD_MISSING")).one()
+    engine.dispose()
+    assert tuple(row) == (None, "r2")

@@ -40,3 +40,8 @@ def test_a_type_the_spec_kind_still_holds_is_no_drift_and_one_it_cannot_is():
     picklist = described(Connector_Account_Name__c="picklist", Opened__c="datetime", Size__c="string")
     drift = compare(dated, picklist, CATALOG, [])
     assert drift.retyped == {"Size__c": "string"}  # text to picklist and date to datetime still fit
+
+
+def test_a_field_it_cannot_do_without_gone_is_needed_and_nothing_else():
+    drift = compare(SCHOOLS, described("SystemModstamp"), CATALOG, [])
+    assert drift.needed == ["SystemModstamp"] and drift.missing == [] and drift.retyped == {}

@@ -10,6 +10,7 @@ takes its place, open: the parent may be undeleted, and the record is tried agai
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -99,15 +100,17 @@ def record(conn: Connection, entity: str, sf_object: str, found: list[Found], ru
 
 
 def settle_kind(conn: Connection, entity: str, sf_object: str, kind: str, found: list[Found], run_id: str,
-                now: datetime) -> None:
+                now: datetime, within: Callable[[str, str], bool]) -> None:
     """Record ``found`` (all of ``kind``), and resolve as ``fixed`` the open ``kind`` issues of ``entity`` and
-    ``sf_object`` that did not recur (a field back in the org)."""
+    ``sf_object`` that did not recur (a field back in the org), of those the caller looked for
+    (``within(code, field)``: another stream of the entity may read other fields of the object)."""
     record(conn, entity, sf_object, found, run_id, now)
     current = {(f.record_id, f.code, f.field) for f in found}
     rows = conn.execute(select(sync_issue.c.id, sync_issue.c.record_id, sync_issue.c.code, sync_issue.c.field).where(
         sync_issue.c.entity == entity, sync_issue.c.object == sf_object, sync_issue.c.kind == kind,
         sync_issue.c.resolved_at.is_(None)))
-    gone = [issue_id for issue_id, *key in rows if tuple(key) not in current]
+    gone = [issue_id for issue_id, record_id, code, field in rows
+            if (record_id, code, field) not in current and within(code, field)]
     if gone:
         conn.execute(update(sync_issue).where(sync_issue.c.id.in_(gone)).values(
             resolved_at=now, resolution="fixed", resolved_run_id=run_id))

@@ -77,8 +77,9 @@ def compare(stream: Stream, described: dict, catalog: Catalog, baseline: list[st
         if "." in name and head in relationships:
             continue
         type_ = types.get(name.lower())
-        if type_ is None and name not in stream.needs:
-            drift.missing.append(name)
+        if type_ is None:
+            if name not in stream.needs:  # a field it cannot do without is ``needed``, below
+                drift.missing.append(name)
         elif HOLDS[kind] is not None and type_ not in HOLDS[kind]:
             drift.retyped[name] = type_
     drift.needed = [name for name in stream.needs if name.lower() not in types]
@@ -114,7 +115,8 @@ def check(conn: Connection, client: SalesforceSource, stream: Stream, entity: st
     last_read = _meta(conn, f"fields:{entity}:{stream.name}")
     if last_read is not None:
         drift.unread = [f for f in drift.fields(stream) if f not in last_read]
-    issues.settle_kind(conn, entity, stream.object, SCHEMA, drift.found(), run_id, now)
+    issues.settle_kind(conn, entity, stream.object, SCHEMA, drift.found(), run_id, now,
+                       within=lambda code, name: code == NEW or name in stream.fields)
     _set_meta(conn, f"describe:{stream.object}", kept)
     return drift
 

@@ -93,6 +93,11 @@ class Control:
     def usage(self) -> dict:
         return self._call("GET", "usage")
 
+    def change_field(self, sobject: str, field: str, change: str, **details: str) -> dict:
+        """Change one field as an admin would: ``remove``, ``rename`` (``to=``), ``retype`` or ``add``
+        (``type=``); returns the changed objects' fields. A reset restores the generated fields."""
+        return self._call("POST", "fields", {"object": sobject, "field": field, "change": change, **details})
+
     def set_limit(self, daily: int | None = None, used: int | None = None) -> dict:
         """Set the daily API allocation and/or the calls already used; returns the usage."""
         payload = {}

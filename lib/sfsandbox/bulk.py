@@ -43,7 +43,7 @@ def create_job(org: Org, req: Request) -> Response:
         raise ApiError(400, "INVALIDJOB", "Only CSV is supported as a content type")
     try:
         result = run_query(org.store.read_connection(), soql, include_deleted=operation == "queryAll",
-                           now=org.clock.now(), bulk=True)
+                           now=org.clock.now(), bulk=True, objects=org.shape.sobject)
     except SoqlError as exc:
         raise ApiError(400, exc.error_code, exc.message) from exc
     job = org.jobs.add({"operation": operation, "result": result, "version": req.version,

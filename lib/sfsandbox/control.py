@@ -10,7 +10,11 @@ POST     clock/run                   let time run again from where it is
 GET      faults                      the rules, with how often each matched and fired
 POST     faults                      add one rule (an object) or several (a list)
 DELETE   faults                      remove every rule
-POST     reset                       back to the generated org (records, clock, cursors, jobs, faults, usage)
+GET      fields                      the objects whose fields changed: their fields now and when they changed
+POST     fields                      change one field: ``{"object", "field", "change": "remove" | "rename" |
+                                     "retype" | "add", "to": <new name>, "type": <field type>}``
+POST     reset                       back to the generated org (records, fields, clock, cursors, jobs, faults,
+                                     usage)
 GET      usage                       API calls used, the daily limit, requests seen per kind
 POST     limits                      ``{"daily_api_requests": n, "used": m}`` (either or both)
 POST     sessions                    ``{"ttl": seconds}`` and/or ``{"expire_all": true}``
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from .faults import FaultRuleError
 from .responses import ApiError, Response, json_response, parse_json_body
+from .shape import ShapeError
 from .values import parse_datetime
 
 if TYPE_CHECKING:
@@ -92,6 +97,27 @@ def _sessions(org: Org, req: Request) -> Response:
     return json_response({"ttl": org.sessions.ttl, "expired": expired})
 
 
+def _fields(org: Org, req: Request) -> Response:
+    """One change of the org's shape (``shape.Shape``), made the way an admin makes it in Setup."""
+    data = _body(req)
+    change, now = data.get("change"), org.clock.now()
+    args = [data.get("object") or "", data.get("field") or ""]
+    changes = {"remove": (org.shape.remove, ()), "rename": (org.shape.rename, ("to",)),
+               "retype": (org.shape.retype, ("type",)), "add": (org.shape.add, ("type",))}
+    if change not in changes:
+        raise ApiError(400, "BAD_REQUEST", f"change must be one of {', '.join(changes)}, not {change!r}")
+    method, needed = changes[change]
+    for key in needed:
+        if not isinstance(data.get(key), str):
+            raise ApiError(400, "BAD_REQUEST", f"a {change} needs {key!r}")
+        args.append(data[key])
+    try:
+        org.store.reshape(lambda conn: method(conn, *args, now))
+    except ShapeError as exc:
+        raise ApiError(400, "BAD_REQUEST", str(exc)) from exc
+    return json_response(org.shape.changes(), 201)
+
+
 def _reset(org: Org, req: Request) -> Response:
     org.reset()
     return json_response({"reset": True, "preset": org.preset, "seed": org.seed})
@@ -105,6 +131,8 @@ _ACTIONS = {
     ("GET", "faults"): _faults,
     ("POST", "faults"): _faults,
     ("DELETE", "faults"): _faults,
+    ("GET", "fields"): lambda org, req: json_response(org.shape.changes()),
+    ("POST", "fields"): _fields,
     ("POST", "reset"): _reset,
     ("GET", "usage"): lambda org, req: json_response(org.usage.snapshot()),
     ("POST", "limits"): _limits,

@@ -138,8 +138,8 @@ def describe_global(version: str) -> dict:
 
 
 @cache
-def describe_object(name: str, version: str) -> dict:
-    obj = schema.sobject(name)
+def describe_object(obj: SObject, version: str) -> dict:
+    """The object's describe, as the org has it now (``shape.Shape.sobject``)."""
     compound_of = _compound_names(obj)
     payload = _summary(obj, version)
     payload.update(

@@ -17,6 +17,7 @@ from .cursors import Cursors
 from .faults import FaultSet
 from .jobs import BulkJobs
 from .sessions import DEFAULT_SESSION_TTL, Credentials, Sessions
+from .shape import Shape
 from .store import Store
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
 
@@ -38,6 +39,8 @@ class Org:
         shutil.copyfile(self.generated, self.db_path)
         self.clock = Clock()
         self.store = Store(self.db_path, self.clock)
+        self.shape = Shape()
+        self.store.objects = self.shape.sobject
         self.user = self.store.get("User", self.store.user_id)
         self.organization_name = self.store.get("Organization", self.store.org_id)["Name"]
         self.credentials = Credentials.load_or_create(self.state_dir, self.user["Username"])
@@ -60,13 +63,14 @@ class Org:
         return self.store.user_id
 
     def reset(self) -> None:
-        """Back to the generated org: records, clock, cursors, jobs, faults (the start-up ones), usage.
+        """Back to the generated org: records, fields, clock, cursors, jobs, faults (the start-up ones), usage.
 
         Sessions stay valid, so connected clients carry on against the fresh data.
         """
         self.clock = Clock()
         self.store.clock = self.clock
         self.store.restore(self.generated)
+        self.shape.clear(self.clock.now())
         self.usage = ApiUsage(self.clock.now, self.daily_limit)
         self.cursors = Cursors(self.clock.now)
         self.jobs = BulkJobs(self.clock.now)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from operator import itemgetter
@@ -139,9 +140,10 @@ class _Resolved:
 class _Resolver:
     """Resolves field paths against the schema, creating the join nodes they need."""
 
-    def __init__(self, query: Query):
+    def __init__(self, query: Query, objects: Callable[[str], SObject | None]):
         self.query = query
-        root = schema.sobject(query.object_name)
+        self.objects = objects
+        root = objects(query.object_name)
         if root is None:
             raise error_at(query.text, query.object_pos, "INVALID_TYPE",
                            f"sObject type '{query.object_name}' is not supported. {_CUSTOM_OBJECT_HINT}")
@@ -158,7 +160,7 @@ class _Resolver:
         existing = self.nodes.get(key)
         if existing is not None:
             return existing
-        targets = tuple(obj for obj in map(schema.sobject, ref.reference_to) if obj is not None)
+        targets = tuple(obj for obj in map(self.objects, ref.reference_to) if obj is not None)
         if self.tables + len(targets) > MAX_JOINED_TABLES:
             raise self.error(path, f"A query can follow at most {MAX_JOINED_TABLES} relationships",
                              "QUERY_TOO_COMPLICATED")
@@ -406,7 +408,18 @@ def _json_value_sql(r: _Resolved) -> str:
         pairs = [*zip(_ADDRESS_KEYS, parts, strict=True),
                  ("geocodeAccuracy", "NULL"), ("latitude", "NULL"), ("longitude", "NULL")]
         return f"CASE WHEN COALESCE({', '.join(parts)}) IS NULL THEN NULL ELSE {_json_object_sql(pairs)} END"
-    return e
+    return _text_sql(r)
+
+
+def _text_sql(r: _Resolved) -> str:
+    """A text field as text: one retyped from a number (``shape``) has a column that keeps numbers as numbers."""
+    e = r.column
+    generated = schema.sobject(r.node.sobject.name)
+    made_as = generated.field(r.field.name) if generated is not None else None
+    if made_as is None or made_as.type not in NUMBER_TYPES or not r.field.is_text:
+        return e
+    return (f"CASE WHEN typeof({e}) = 'real' AND {e} = CAST({e} AS INTEGER) "
+            f"THEN CAST(CAST({e} AS INTEGER) AS TEXT) ELSE {e} END")
 
 
 def _csv_value_sql(r: _Resolved) -> str:
@@ -421,7 +434,7 @@ def _csv_value_sql(r: _Resolved) -> str:
         return f"CASE {missing_parent}WHEN {e} THEN 'true' ELSE 'false' END"
     if t in NUMBER_TYPES:
         return f"soql_csv_number('{t}', {e})"
-    return f"IFNULL({e}, '')"
+    return f"IFNULL({_text_sql(r)}, '')"
 
 
 def _attributes_sql(node: _Node) -> str:
@@ -588,14 +601,17 @@ def _where_sql(query: Query, where: _WhereCompiler, include_deleted: bool) -> st
     return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
-def run_query(conn, soql: str, *, include_deleted: bool, now: datetime, bulk: bool = False) -> QueryResult:
+def run_query(conn, soql: str, *, include_deleted: bool, now: datetime, bulk: bool = False,
+              objects: Callable[[str], SObject | None] = schema.sobject) -> QueryResult:
     """Parse, check and execute ``soql`` against the store behind ``conn``; raises ``SoqlError``.
+
+    ``objects`` looks objects up as the org has them now (``shape.Shape.sobject``), the generated ones by default.
 
     Names are checked in the order they are written (SELECT, WHERE, GROUP BY, ORDER BY), so the first
     error reported is the first one in the text, as Salesforce reports it.
     """
     query = parse(soql)
-    resolver = _Resolver(query)
+    resolver = _Resolver(query, objects)
     _check_terms(query, len(query.select), query.select[0].pos)
     where = _WhereCompiler(resolver, _today(now))
     if any(isinstance(item, Count) for item in query.select) or query.group_by:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from . import describe, schema
@@ -37,7 +39,7 @@ def _store_call(call, *args):
 
 
 def _object_name(name: str) -> str:
-    obj = schema.sobject(name)
+    obj = schema.sobject(name)  # an object is never removed, only its fields
     if obj is None:
         raise not_found()
     return obj.name
@@ -88,7 +90,8 @@ def query(org: Org, req: Request) -> Response:
         raise ApiError(400, "MALFORMED_QUERY", "A query string must be provided with the q parameter.")
     conn = org.store.read_connection()
     try:
-        result = run_query(conn, soql, include_deleted=req.params["mode"] == "queryAll", now=org.clock.now())
+        result = run_query(conn, soql, include_deleted=req.params["mode"] == "queryAll", now=org.clock.now(),
+                           objects=org.shape.sobject)
     except SoqlError as exc:
         raise ApiError(400, exc.error_code, exc.message) from exc
     if result.is_count:
@@ -112,7 +115,24 @@ def describe_global(org: Org, req: Request) -> Response:
 
 
 def describe_object(org: Org, req: Request) -> Response:
-    return json_response(describe.describe_object(_object_name(req.params["object"]), req.version))
+    """The describe as the org's shape is now, with ``Last-Modified``; ``304`` when the fields have not changed
+    since ``If-Modified-Since`` (docs/salesforce.md#describe)."""
+    name = _object_name(req.params["object"])
+    modified = org.shape.modified(name).replace(microsecond=0)
+    headers = {"Last-Modified": format_datetime(modified, usegmt=True)}
+    since = req.headers.get("If-Modified-Since")
+    if since and _http_date(since) is not None and modified <= _http_date(since):
+        return Response(304, b"", None, headers)
+    response = json_response(describe.describe_object(org.shape.sobject(name), req.version))
+    response.headers.update(headers)
+    return response
+
+
+def _http_date(text: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def object_metadata(org: Org, req: Request) -> Response:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -189,6 +189,7 @@ class Store:
     def __init__(self, path: str | Path, clock: Clock | None = None):
         self.path = Path(path)
         self.clock = clock or Clock()
+        self.objects: Callable[[str], SObject | None] = sobject  # the org's shape (``shape.Shape.sobject``)
         self._lock = threading.RLock()
         self._local = threading.local()
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -246,14 +247,18 @@ class Store:
                 raise
             self._conn.execute("COMMIT")
 
+    def reshape(self, change: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``change`` (a ``shape.Shape`` change: columns added, values converted) in one write transaction."""
+        with self._write() as conn:
+            change(conn)
+
     def _now(self) -> str:
         return stored_datetime(self.clock.now())
 
     # lookups shared by every operation
 
-    @staticmethod
-    def _object(name: str) -> SObject:
-        obj = sobject(name)
+    def _object(self, name: str) -> SObject:
+        obj = self.objects(name)
         if obj is None:
             raise StoreError(404, "NOT_FOUND", _NOT_FOUND)
         return obj

@@ -85,11 +85,20 @@ def to_storage(f: Field, value: object) -> object:
     return text if text.strip() else None
 
 
+def as_text(value: object) -> object:
+    """A number kept by a field that became text (a column of numbers keeps them as numbers), as text."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
 def to_json(f: Field, stored: object) -> object:
     """A stored value as REST JSON answers it."""
     if stored is None:
         return False if f.type == "boolean" else None
     t = f.type
+    if f.is_text:
+        return as_text(stored)
     if t == "boolean":
         return bool(stored)
     if t in NUMBER_TYPES:
@@ -109,4 +118,4 @@ def to_csv(f: Field, stored: object) -> str:
     if t in NUMBER_TYPES:
         number = float(stored)
         return str(int(number)) if t == "int" or number.is_integer() and t != "double" else repr(number)
-    return str(stored)
+    return str(as_text(stored))

@@ -75,6 +75,7 @@ ENTITY = Entity(
                           "LastModifiedDate:datetime"),
             where=None,
             map=map_affiliation,
+            required=("npe5__Contact__c", "npe5__Organization__c"),
             tables=(Table("affiliation"),),
         ),
     ),

@@ -50,6 +50,7 @@ ENTITY = Entity(
             fields=fields("Name School__c Class_Year_Number__c:number LastModifiedDate:datetime"),
             where=None,
             map=map_class,
+            required=("School__c",),
             tables=(Table("class"),),
         ),
     ),

@@ -37,6 +37,7 @@ def contact_stream(kind: str, *, fields: dict, where: str, map, more_tables: tup
             *more_tables,
         ),
         supersedes=tuple(k for k in KINDS if k != kind),
+        required=("Contact_Type__c",),  # the filter that tells the kinds apart
     )
 
 

@@ -305,6 +305,7 @@ ENTITY = Entity(
             ),
             where="Session_Status__c != 'Draft' AND Session_Type__c != 'Connector Session'",
             map=map_session,
+            required=("Session_Status__c", "Session_Type__c"),
             tables=(
                 Table("event", scope={"source": "salesforce"}),  # Pathful sessions are not this stream's
                 Table("event_district", kind="owned", parent_column="event_id", parent_table="event",
@@ -319,6 +320,7 @@ ENTITY = Entity(
             fields=PARTICIPANT_FIELDS,
             where="Participant_Type__c = 'Volunteer'",
             map=map_volunteer_participant,
+            required=("Participant_Type__c", "Session__c", "Contact__c"),
             tables=(Table("event_volunteer"),),
         ),
     ),

@@ -145,16 +145,16 @@ ENTITY = Entity(
     depends_on=("events", "volunteers", "teachers", "students"),
     streams=(
         Stream(name="cases", object="Case", fields=fields("ContactId LastModifiedDate:datetime"),
-               where="ContactId != null", map=map_case, tables=(Table("support_case"),)),
+               where="ContactId != null", map=map_case, required=("ContactId",), tables=(Table("support_case"),)),
         Stream(name="tasks", object="Task",
                fields=fields("Subject Description Type Status ActivityDate:date WhoId WhatId "
                              "LastModifiedDate:datetime"),
-               where="WhoId != null", map=map_task,
+               where="WhoId != null", map=map_task, required=("WhoId",),
                tables=(Table("history", scope={"source_object": "Task"}),)),
         Stream(name="email_messages", object="EmailMessage",
                fields=fields("Subject TextBody HtmlBody MessageDate:datetime FromAddress ToAddress CcAddress "
                              "BccAddress RelatedToId Incoming:bool LastModifiedDate:datetime"),
-               where="RelatedToId != null", map=map_email,
+               where="RelatedToId != null", map=map_email, required=("RelatedToId",),
                tables=(Table("history", scope={"source_object": "EmailMessage"}),)),
     ),
 )

@@ -40,6 +40,7 @@ ENTITY = Entity(
                           "BillingPostalCode BillingCountry LastActivityDate:date LastModifiedDate:datetime"),
             where="Type NOT IN ('Household', 'School District', 'School')",
             map=map_organization,
+            required=("Type",),
             tables=(Table("organization"),),
             supersedes=("school", "district"),
         ),

@@ -47,9 +47,11 @@ ENTITY = Entity(
                map=map_pathway, tables=(Table("pathway"),)),
         Stream(name="pathway_sessions", object="Pathway_Session__c",
                fields=fields("Name Session__c Pathway__c LastModifiedDate:datetime"), where=None,
-               map=map_pathway_session, tables=(Table("pathway_event"),)),
+               map=map_pathway_session, tables=(Table("pathway_event"),),
+               required=("Session__c", "Pathway__c")),
         Stream(name="pathway_participants", object="Pathway_Participant__c",
                fields=fields("Name Contact__c Pathway__c LastModifiedDate:datetime"), where=None,
-               map=map_pathway_participant, tables=(Table("pathway_contact"),)),
+               map=map_pathway_participant, tables=(Table("pathway_contact"),),
+               required=("Contact__c", "Pathway__c")),
     ),
 )

@@ -97,6 +97,10 @@ class Stream:
     ``map`` returns ``(table, row)`` pairs in any order; ``tables`` lists the tables those rows go to, parents
     before children (the order they are written in). ``supersedes`` names record tables of other entities that
     a record leaves when it arrives here (an Account that became a school is no longer an organization).
+
+    ``required`` names the fields the stream cannot do without besides ``Id``, ``IsDeleted`` and
+    ``SystemModstamp``: the fields of its filter and the parent keys of its required links. When the org loses
+    one of them the step stops before reading; any other field it can live without (docs/sync-rules.md#org-shape).
     """
 
     name: str
@@ -106,6 +110,12 @@ class Stream:
     map: Callable[[dict], list[tuple[str, dict]]]
     tables: tuple[Table, ...]
     supersedes: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Every field the stream cannot do without, the system fields first."""
+        return tuple(dict.fromkeys([*SYSTEM_FIELDS, *self.required]))
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ ENTITY = Entity(
             fields=PARTICIPANT_FIELDS,
             where="Participant_Type__c = 'Student'",
             map=map_student_participant,
+            required=("Participant_Type__c", "Session__c", "Contact__c"),
             tables=(Table("event_student"),),
         ),
     ),

@@ -68,6 +68,21 @@ def new_problems(engine: Engine | None, run_id: str) -> dict[str, int]:
         return {}
 
 
+def new_shape_changes(engine: Engine | None, run_id: str) -> list[str]:
+    """The changes in the org's fields this run was the first to see, in words (told once: the next run's
+    alert does not repeat them); none when the database cannot be read."""
+    from . import records
+
+    if engine is None:
+        return []
+    try:
+        with engine.connect() as conn:
+            changes = records.org_shape(conn, run_id) if records.has_run_records(conn) else []
+    except SQLAlchemyError:
+        return []
+    return [c["message"] for c in changes if c["first_run_id"] == run_id and not c["resolution"]]
+
+
 def _mask(value, secrets: list[str]):
     if isinstance(value, str):
         for secret in secrets:
@@ -81,8 +96,9 @@ def _mask(value, secrets: list[str]):
 
 
 def build(record: dict, folder: Path, problems: dict[str, int] | None = None,
-          secrets: Iterable[str] = ()) -> Alert:
-    """The alert for a finished run (``run.json``'s record), whether or not one is due."""
+          secrets: Iterable[str] = (), shape: list[str] = ()) -> Alert:
+    """The alert for a finished run (``run.json``'s record), whether or not one is due; ``shape`` are the
+    changes in the org's fields it first saw (``new_shape_changes``)."""
     run_id, status = record.get("run_id") or folder.name, record.get("status") or "unknown"
     steps = [s for s in record.get("steps") or [] if isinstance(s, dict)]
     failed = [s for s in steps if s.get("status") in ("failed", "interrupted")]
@@ -117,6 +133,7 @@ def build(record: dict, folder: Path, problems: dict[str, int] | None = None,
     if new_total:
         lines.append(f"New problems: {new_total} (" + ", ".join(f"{k} {v}" for k, v in problems.items())
                      + ")")
+    lines += [f"Org shape: {change}" for change in shape]
     lines.append(f"Summary: {where}")
     if status != "succeeded":
         lines.append(f"Resume: vmsync run --resume {run_id}")
@@ -125,7 +142,7 @@ def build(record: dict, folder: Path, problems: dict[str, int] | None = None,
         "failed": [{"entity": s["entity"], "status": s.get("status"), "error_class": s.get("error_class"),
                     "error_message": s.get("error_message")} for s in failed],
         "skipped": [s["entity"] for s in skipped], "error": record.get("error"), "counts": totals,
-        "new_problems": problems, "summary": str(where), "run_dir": str(folder),
+        "new_problems": problems, "org_shape": list(shape), "summary": str(where), "run_dir": str(folder),
     }
     hidden = [s for s in secrets if s and len(s) >= MIN_SECRET]
     return Alert(run_id, status, folder, _mask(subject, hidden), _mask("\n".join(lines), hidden),

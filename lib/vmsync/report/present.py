@@ -238,6 +238,29 @@ def show_problems(s: RunSummary) -> None:
     _show(*parts)
 
 
+SHAPE_CHANGES = {"FIELD_MISSING": "gone", "FIELD_RETYPED": "type changed", "FIELD_NEW": "new, not synced"}
+
+
+def show_org_shape(s: RunSummary) -> None:
+    """The org's fields that changed under the specs: gone (synced without, values kept), retyped, new; and
+    those back this run (docs/sync-rules.md#org-shape)."""
+    if not s.org_shape:
+        _show('<p class="muted">No change in the org\'s fields touches what vmsync syncs.</p>')
+        return
+    new = {}
+    for c in s.org_shape:
+        if c["code"] == "FIELD_NEW" and not c["resolution"]:
+            new.setdefault(c["object"], []).append(c["field"])
+    lines = [f"{e(obj)} has {len(fields)} field(s) vmsync does not sync" for obj, fields in new.items()]
+    rows = [[e(c["object"]), code(c["field"]), e(SHAPE_CHANGES.get(c["code"], c["code"])),
+             f'<span class="msg">{e(c["message"])}</span>',
+             "<b>this run</b>" if c["first_run_id"] == s.run_id else when(c["since"], "%Y-%m-%d"),
+             e("back: " + c["resolution"]) if c["resolution"] else "open"]
+            for c in s.org_shape]
+    _show(("<p>" + "<br>".join(lines) + ".</p>") if lines else "",
+          table(["object", "field", "change", "what vmsync does", "since", "now"], rows, left=4))
+
+
 def show_api(s: RunSummary) -> None:
     """Calls this run made, and the org's daily allocation used and left after it."""
     api = s.api

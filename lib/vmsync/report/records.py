@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, case, func, inspect, select
+from sqlalchemy import Connection, case, func, inspect, or_, select
 
 from ..figures import COUNTS
 from ..store.runs import as_utc
@@ -77,6 +77,18 @@ def new_open_issues(conn: Connection, run_id: str) -> dict[str, int]:
     q = (select(i.c.entity, func.count()).where(i.c.first_run_id == run_id, i.c.resolved_at.is_(None))
          .group_by(i.c.entity).order_by(i.c.entity))
     return dict(conn.execute(q).all())
+
+
+def org_shape(conn: Connection, run_id: str) -> list[dict]:
+    """The changes in the org's fields (``schema`` issues): those open, and those this run saw resolved, one row
+    per object, field and change (several entities reading one object see the same change)."""
+    i = sync_issue
+    q = (select(i.c.object, i.c.field, i.c.code, func.min(i.c.message).label("message"),
+                func.min(i.c.first_seen_at).label("since"), func.min(i.c.first_run_id).label("first_run_id"),
+                func.max(i.c.resolution).label("resolution"))
+         .where(i.c.kind == "schema", or_(i.c.resolved_at.is_(None), i.c.resolved_run_id == run_id))
+         .group_by(i.c.object, i.c.field, i.c.code).order_by(i.c.object, i.c.code, i.c.field))
+    return [_row(r._mapping) for r in conn.execute(q)]
 
 
 def issue_samples(conn: Connection, run_id: str, groups: list[dict], limit: int = SAMPLE) -> list[dict]:

@@ -74,6 +74,8 @@ class RunSummary:
     new_problems: dict[str, int] = field(default_factory=dict)
     api: dict | None = None
     reconciliation: dict | None = None
+    org_shape: list[dict] = field(default_factory=list)
+    """Changes in the org's fields: open, or resolved by this run (``records.org_shape``)."""
     history_runs: list[dict] = field(default_factory=list)
     history_steps: list[dict] = field(default_factory=list)
     period_steps: list[dict] = field(default_factory=list)
@@ -292,6 +294,7 @@ def _read_database(summary: RunSummary, engine: Engine, now: datetime) -> None:
         summary.samples = records.issue_samples(conn, summary.run_id, summary.issues)
         summary.oldest_orphan = records.oldest_open_orphan(conn)
         summary.new_problems = records.new_open_issues(conn, summary.run_id)
+        summary.org_shape = records.org_shape(conn, summary.run_id)
         summary.reconciliation = reconciliation.load(conn, summary.run_id)
         summary.history_runs = records.recent_runs(conn, TREND_RUNS)
         summary.history_steps = records.steps_of_runs(conn, [r["run_id"] for r in summary.history_runs])

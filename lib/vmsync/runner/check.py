@@ -1,4 +1,5 @@
-"""``vmsync check``: is a run going to work? Configuration, database, Salesforce login, API budget.
+"""``vmsync check``: is a run going to work? Configuration, database, Salesforce login, API budget, the org's
+fields against the specs (what changed in the org's shape, nothing written).
 
 The budget check counts, per stream, the records the next incremental run would read (``COUNT()`` since the
 watermark, less the lookback) and turns them into API calls: pages of 2000 records, or a Bulk 2.0 job for a
@@ -19,11 +20,12 @@ from typing import TextIO
 
 from sqlalchemy import Engine, inspect
 
-from ..entities import ordered
+from ..entities import CATALOG, ordered
 from ..errors import SyncError, UsageError
 from ..report import reconciliation
 from ..salesforce import soql_datetime
 from ..store import runs
+from ..sync import orgshape
 from ..sync.params import StepParams
 from ..sync.reconcile import reconcile
 from . import preflight
@@ -138,6 +140,7 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
         bad(f"the database was synced from org {recorded}, not {client.org_id} (run with --allow-other-org "
             "to rebind it)")
 
+    problems += _org_shape(engine if exists else None, client, out)
     try:
         incremental, full = estimate_calls(client, engine if exists else None)
         limits = client.limits().get("DailyApiRequests", {})
@@ -155,6 +158,31 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
     if options.reconcile:
         problems += _reconcile(engine if exists else None, client, out)
     return 1 if problems else 0
+
+
+def _org_shape(engine: Engine | None, client, out: TextIO) -> int:
+    """The org's fields against every stream's spec (docs/sync-rules.md#org-shape), nothing written; the
+    fields that stop a step count as failed checks."""
+    kept = engine is not None and inspect(engine).has_table("sync_meta")
+    stopping, new = 0, {}
+    with contextlib.ExitStack() as stack:
+        conn = stack.enter_context(engine.connect()) if kept else None
+        lines = []
+        for spec in ordered():
+            for stream in spec.streams:
+                drift, _ = orgshape.look(conn, client, stream, CATALOG)
+                lines += orgshape.said(spec.name, stream, drift)
+                new[stream.object] = drift.new
+    for stops, text in lines:
+        stopping += stops
+        print(f"  {'FAIL' if stops else 'note'}  org shape: {text}", file=out)
+    for sf_object, fields in new.items():
+        if fields:
+            print(f"  note  org shape: {sf_object} has {len(fields)} new field(s) vmsync does not sync: "
+                  f"{', '.join(fields)}", file=out)
+    if not lines:
+        print("  ok    org shape: every field the specs read is in the org", file=out)
+    return stopping
 
 
 def _reconcile(engine: Engine | None, client, out: TextIO) -> int:

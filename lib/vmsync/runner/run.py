@@ -286,7 +286,8 @@ def _execute(run: RunContext, org_id: str) -> RunResult:
     with engine.begin() as conn:
         runs.finish_run(conn, rec.run_id, rec.status, now_utc())
     result = _report(run)
-    result.alert = alerts.build(result.record, folder.path, alerts.new_problems(engine, rec.run_id), run.secrets)
+    result.alert = alerts.build(result.record, folder.path, alerts.new_problems(engine, rec.run_id), run.secrets,
+                                alerts.new_shape_changes(engine, rec.run_id))
     return result
 
 

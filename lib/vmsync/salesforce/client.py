@@ -16,10 +16,11 @@ from functools import cached_property
 from typing import TypeVar
 
 from simple_salesforce import Salesforce
+from simple_salesforce.util import exception_handler
 
 from ..errors import ErrorClass, SyncError, error_code
 from . import extract
-from .describe import DescribeCache
+from .describe import DescribeCache, trimmed
 from .records import Column, parse_datetime
 from .retry import RetryPolicy, call_with_retries
 from .soql import SelectShape, is_count_query
@@ -135,6 +136,26 @@ class SalesforceClient:
             self._describes[key] = self.call(lambda: self.sf.restful(f"sobjects/{object_name}/describe"),
                                              f"describe of {object_name}")
         return self._describes[key]
+
+    def describe_since(self, object_name: str, known: dict | None, *, ask: bool = True) -> dict:
+        """The object's describe as ``describe.trimmed`` keeps it, asking the org only whether it changed since
+        ``known`` was fetched (``If-Modified-Since``; 304 gives ``known`` back), and not at all when ``ask`` is
+        false and ``known`` is given. It is what this client types the object's records by from then on."""
+        def fetch() -> dict:
+            headers = dict(self.sf.headers)
+            if known and known.get("lastModified"):
+                headers["If-Modified-Since"] = known["lastModified"]
+            response = self.sf.session.get(f"{self.sf.base_url}sobjects/{object_name}/describe", headers=headers)
+            if response.status_code == 304 and known:
+                return known
+            if response.status_code >= 300:
+                exception_handler(response, object_name)
+            return trimmed(response.json(), response.headers.get("Last-Modified"))
+
+        described = known if known and not ask else self.call(fetch, f"describe of {object_name}")
+        self._describes[object_name.lower()] = described
+        self._types.learn(described)
+        return described
 
     def columns(self, shape: SelectShape) -> list[Column]:
         """The typed columns of a SELECT; a path the describes do not know is a VALIDATION error."""

@@ -27,6 +27,14 @@ class ObjectTypes:
         return cls(describe["name"], field_types, relationships)
 
 
+def trimmed(describe: dict, last_modified: str | None) -> dict:
+    """The little of a describe vmsync keeps between runs (``sync_meta``): each field's name, type and where
+    its relationship leads, and the ``Last-Modified`` to ask again with."""
+    keep = ("name", "type", "relationshipName", "referenceTo")
+    return {"name": describe["name"], "lastModified": last_modified,
+            "fields": [{k: f.get(k) for k in keep} for f in describe["fields"]]}
+
+
 class DescribeCache:
     """Describes fetched through ``fetch(object_name) -> describe dict`` at most once per object."""
 
@@ -39,6 +47,10 @@ class DescribeCache:
         if key not in self._objects:
             self._objects[key] = ObjectTypes.from_describe(self._fetch(object_name))
         return self._objects[key]
+
+    def learn(self, describe: dict) -> None:
+        """Type the object's records by ``describe`` from now on (a describe asked for again)."""
+        self._objects[describe["name"].lower()] = ObjectTypes.from_describe(describe)
 
     def column(self, object_name: str, path: str) -> Column:
         """The column for ``path`` selected from ``object_name``, typed by the field it ends at."""

@@ -46,6 +46,11 @@ class SalesforceSource(Protocol):
         """Pages of flat records over a Bulk 2.0 query job."""
         ...
 
+    def describe_since(self, object_name: str, known: dict | None, *, ask: bool = True) -> dict:
+        """The object's (trimmed) describe, fetched only when it changed since ``known`` was (and not asked
+        for when ``ask`` is false)."""
+        ...
+
     def deleted(self, object_name: str, start: datetime, end: datetime) -> DeletedRecords:
         """Records of ``object_name`` deleted in [start, end) (getDeleted)."""
         ...

@@ -10,6 +10,7 @@ takes its place, open: the parent may be undeleted, and the record is tried agai
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +26,7 @@ _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 @dataclass(frozen=True)
 class Found:
     record_id: str
-    kind: str  # rejected | orphan | warning
+    kind: str  # rejected | orphan | warning | schema
     code: str
     field: str
     message: str
@@ -43,8 +44,10 @@ def settle(
     deleted: set[str],
     run_id: str,
     now: datetime,
+    keep: tuple[str, ...] = (),
 ) -> int:
-    """Record ``found`` and resolve the open issues of ``record_ids`` that did not recur; returns how many healed."""
+    """Record ``found`` and resolve the open issues of ``record_ids`` that did not recur, but for those whose code
+    is in ``keep`` (what only a new extract can tell: a value that did not fit); returns how many healed."""
     record(conn, entity, sf_object, found, run_id, now)
     current = {(f.record_id, f.code, f.field) for f in found}
     parent_deleted = {f.record_id for f in found if f.code == "PARENT_DELETED"}
@@ -55,7 +58,7 @@ def settle(
                             .where(sync_issue.c.entity == entity, sync_issue.c.record_id.in_(in_values()),
                                    sync_issue.c.resolved_at.is_(None)), list(dict.fromkeys(record_ids))))
     for issue_id, record_id, code, field, kind in open_rows:
-        if (record_id, code, field) in current:
+        if (record_id, code, field) in current or code in keep:
             continue
         if record_id in deleted:
             resolution = "deleted"
@@ -96,11 +99,30 @@ def record(conn: Connection, entity: str, sf_object: str, found: list[Found], ru
     conn.execute(statement, list(rows.values()))
 
 
+def settle_kind(conn: Connection, entity: str, sf_object: str, kind: str, found: list[Found], run_id: str,
+                now: datetime, within: Callable[[str, str], bool]) -> None:
+    """Record ``found`` (all of ``kind``), and resolve as ``fixed`` the open ``kind`` issues of ``entity`` and
+    ``sf_object`` that did not recur (a field back in the org), of those the caller looked for
+    (``within(code, field)``: another stream of the entity may read other fields of the object)."""
+    record(conn, entity, sf_object, found, run_id, now)
+    current = {(f.record_id, f.code, f.field) for f in found}
+    rows = conn.execute(select(sync_issue.c.id, sync_issue.c.record_id, sync_issue.c.code, sync_issue.c.field).where(
+        sync_issue.c.entity == entity, sync_issue.c.object == sf_object, sync_issue.c.kind == kind,
+        sync_issue.c.resolved_at.is_(None)))
+    gone = [issue_id for issue_id, record_id, code, field in rows
+            if (record_id, code, field) not in current and within(code, field)]
+    if gone:
+        conn.execute(update(sync_issue).where(sync_issue.c.id.in_(gone)).values(
+            resolved_at=now, resolution="fixed", resolved_run_id=run_id))
+
+
 def open_record_ids(conn: Connection, entity: str, sf_object: str) -> list[str]:
-    """The records of ``entity`` from ``sf_object`` with an open issue: the ones to try again."""
+    """The records of ``entity`` from ``sf_object`` with an open issue: the ones to try again (an issue of
+    the org's shape is not a record's)."""
     return list(conn.execute(
         select(sync_issue.c.record_id).distinct().where(
-            sync_issue.c.entity == entity, sync_issue.c.object == sf_object, sync_issue.c.resolved_at.is_(None))
+            sync_issue.c.entity == entity, sync_issue.c.object == sf_object, sync_issue.c.resolved_at.is_(None),
+            sync_issue.c.kind != "schema")
     ).scalars())
 
 

@@ -24,7 +24,7 @@ from ..store import open_engine, runs
 from ..store import tables as t
 from ..store.chunks import chunks
 from ..store.upsert import upsert
-from . import issues
+from . import issues, orgshape
 from .params import StepParams
 from .prefetch import prefetched
 from .result import PageCounts, StepResult, StreamResult, recorded
@@ -68,18 +68,20 @@ def run_step(entity: str, params: StepParams, settings: Settings, *,
     return result
 
 
-def build_soql(stream: Stream, since: datetime | None, *, leaving: bool = False) -> str:
+def build_soql(stream: Stream, since: datetime | None, *, leaving: bool = False,
+               fields: dict[str, str] | None = None) -> str:
     """The stream's query: its records changed since ``since`` (all when None), in watermark order.
 
     With ``leaving``, the Ids of records changed since ``since`` that no longer match the stream's filter
-    (a contact whose type changed, an account that became a school).
+    (a contact whose type changed, an account that became a school). ``fields`` are the ones to select when
+    the org lost some of the stream's (``orgshape``).
     """
     where = []
     if stream.where:
         where.append(f"NOT ({stream.where})" if leaving else f"({stream.where})")
     if since is not None:
         where.append(f"SystemModstamp >= {soql_datetime(since)}")
-    select_list = "Id" if leaving else ", ".join(stream.fields)
+    select_list = "Id" if leaving else ", ".join(fields or stream.fields)
     soql = f"SELECT {select_list} FROM {stream.object}"
     if where:
         soql += " WHERE " + " AND ".join(where)
@@ -90,12 +92,14 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
                 client: SalesforceSource, result: StepResult) -> StreamResult:
     key = spec.stream_key(stream)
     now = datetime.now(UTC)
-    with engine.connect() as conn:
+    with engine.connect() as conn, conn.begin() as tx:
         before = runs.get_watermark(conn, key)
-    full = params.mode == "full" or before is None
+        drift = orgshape.check(conn, client, stream, spec.name, CATALOG, params.run_id, now)
+        _finish(tx, params.dry_run)
+    full = params.mode == "full" or before is None or bool(drift.unread)
     since = None if full else before - timedelta(minutes=params.lookback_minutes)
-    soql = build_soql(stream, since)
-    writer = PageWriter(spec, stream, params.run_id, now, CATALOG)
+    soql = build_soql(stream, since, fields=drift.fields(stream))
+    writer = PageWriter(spec, stream, params.run_id, now, CATALOG, drift)
     counts = PageCounts()
     with engine.connect() as conn:
         seen = _SeenIds(conn) if full and not params.dry_run else None
@@ -119,6 +123,7 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
             after = max(filter(None, (before, counts.max_modstamp)), default=None)
             if after and not params.dry_run:
                 runs.set_watermark(conn, key, stream.object, after, params.run_id, now)
+            orgshape.remember_read(conn, spec.name, stream, drift)
             _finish(tx, params.dry_run)
         if seen:
             seen.drop()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
 
@@ -28,18 +29,31 @@ from .cascade import Cascade
 from .links import Link, Lookup, Mapped, link_external, links_in, resolve_links
 from .result import PageCounts
 
+TYPE_CHANGED = "TYPE_CHANGED"  # a value that no longer fits its field's column: kept as null, with a warning
+
+if TYPE_CHECKING:
+    from .orgshape import Drift
+
 
 class PageWriter:
     """Writes pages of one stream of one entity for one run; ``catalog`` tells what the other streams write
-    (the rows a record leaves behind when it moves to another stream, the rows that link to a retired row)."""
+    (the rows a record leaves behind when it moves to another stream, the rows that link to a retired row).
 
-    def __init__(self, entity: Entity, stream: Stream, run_id: str, now: datetime, catalog: Catalog):
+    ``drift`` is how the org differs from the spec (``orgshape``): a field it lost is not in the records, so
+    its raw column is left as it is and the mapping is given the value stored there (the model keeps it too);
+    a value of a retyped field that no longer fits its column is a warning on its record, stored as null.
+    """
+
+    def __init__(self, entity: Entity, stream: Stream, run_id: str, now: datetime, catalog: Catalog,
+                 drift: Drift | None = None):
         self.entity = entity
         self.stream = stream
         self.run_id = run_id
         self.now = now
         self.raw = t.raw_table(stream.object, stream.fields)
-        self._coerce = coercer(stream.fields)
+        self.missing = tuple(drift.missing) if drift else ()
+        self.retyped = frozenset(drift.retyped) if drift else frozenset()
+        self._coerce = coercer(drift.fields(stream) if drift else stream.fields)
         self.changed: Counter = Counter()  # model rows inserted, changed or retired, per table, over all pages
         self.cascade = Cascade(catalog, entity, stream, run_id, now, self.changed)
 
@@ -64,6 +78,7 @@ class PageWriter:
             records = self._typed(records, found, counts)
             self._count_changes(conn, records, counts)
             self._write_raw(conn, records)
+            records = self._with_stored(conn, records)
         live = [r for r in records if not r.get("IsDeleted")]
         gone = [r["Id"] for r in records if r.get("IsDeleted")]
         stamps = [r["SystemModstamp"] for r in records if r.get("SystemModstamp")]
@@ -77,7 +92,7 @@ class PageWriter:
         counts.healed += issues.settle(
             conn, self.entity.name, self.stream.object, [f.record_id for f in found] + [r["Id"] for r in records],
             found,
-            deleted=set(gone), run_id=self.run_id, now=self.now,
+            deleted=set(gone), run_id=self.run_id, now=self.now, keep=(TYPE_CHANGED,) if from_raw else (),
         )
         return counts
 
@@ -92,14 +107,37 @@ class PageWriter:
         counts.reject(record.get("Id"), code, field_, message)
 
     def _typed(self, records: list[dict], found: list[issues.Found], counts: PageCounts) -> list[dict]:
-        """The records whose values fit the raw mirror's columns; the others are rejected here, alone."""
+        """The records whose values fit the raw mirror's columns; the others are rejected here, alone, but for
+        a value of a retyped field: it is left out (null), with a warning."""
         kept = []
         for record in records:
             try:
-                kept.append(self._coerce(record))
+                kept.append(self._fitted(record, found))
             except Reject as exc:
                 self._reject(found, counts, record, exc)
         return kept
+
+    def _fitted(self, record: dict, found: list[issues.Found]) -> dict:
+        while True:
+            try:
+                return self._coerce(record)
+            except Reject as exc:
+                if exc.field not in self.retyped or record.get(exc.field) is None:
+                    raise
+                found.append(issues.Found(str(record.get("Id")), "warning", TYPE_CHANGED, exc.field,
+                                          f"{exc.message}: the field's type changed in the org; stored as null"))
+                record = record | {exc.field: None}
+
+    def _with_stored(self, conn: Connection, records: list[dict]) -> list[dict]:
+        """The records with the values stored for the fields the org lost (None for a record never seen)."""
+        if not self.missing:
+            return records
+        raw = self.raw
+        stored = {row[0]: row[1:] for row in run_in(
+            conn, select(raw.c.Id, *(raw.c[f] for f in self.missing)).where(raw.c.Id.in_(in_values())),
+            [r["Id"] for r in records])}
+        blank = (None,) * len(self.missing)
+        return [r | dict(zip(self.missing, stored.get(r["Id"], blank), strict=True)) for r in records]
 
     def _map(self, live: list[dict], found: list[issues.Found], counts: PageCounts) -> Mapped:
         """Each record's model rows with the links they ask for; a record that cannot be mapped is rejected

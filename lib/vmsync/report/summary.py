@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..config import DEFAULT_DB_URL, environment
+from ..config import DEFAULT_DB_URL, environment, project_db_url, project_dir
 from ..entities import ENTITIES
 from ..figures import COUNTS
 from ..store.database import open_engine
@@ -137,22 +137,23 @@ def resolve_database(given: str | None, recorded: str | None, runs_dir: Path,
     """The database to read for a run, and a note when it may not be the run's own.
 
     ``given`` wins; then ``VMSYNC_DB_URL`` when it is the database the run recorded (``run.json`` keeps the
-    URL without its password); then the recorded URL itself (a relative SQLite file is looked for here and
-    next to the runs folder); then ``VMSYNC_DB_URL`` or the default, with a note.
+    URL without its password); then the recorded URL itself (a relative SQLite file is looked for here, in the
+    project folder and next to the runs folder); then ``VMSYNC_DB_URL`` or the default, with a note.
     """
     if given:
         return given, None
     configured = environment(environ, env_file).get("VMSYNC_DB_URL", "").strip() or None
+    configured = project_db_url(configured, environ) if configured else None
     if configured and (recorded is None or _shown(configured) == recorded):
         return configured, None
     if recorded and "***" not in recorded:
         url = make_url(recorded)
         if url.get_backend_name() != "sqlite" or not url.database or Path(url.database).is_absolute():
             return recorded, None
-        for base in (Path.cwd(), Path(runs_dir).absolute().parent):
+        for base in (Path.cwd(), project_dir(environ), Path(runs_dir).absolute().parent):
             if (base / url.database).is_file():
                 return url.set(database=str(base / url.database)).render_as_string(hide_password=False), None
-    fallback = configured or DEFAULT_DB_URL
+    fallback = configured or project_db_url(DEFAULT_DB_URL, environ)
     if recorded:
         return fallback, (f"the run used the database {recorded}, which was not found here; reading "
                           f"{_shown(fallback)} instead (pass db_url to choose)")

@@ -25,6 +25,7 @@ from typing import TextIO
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..config import project_db_url
 from ..entities import create_schema
 from ..errors import SyncError, UsageError
 from ..report import alerts
@@ -139,7 +140,7 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
     base = settings_from(dict(os.environ), options.env_file, need_salesforce=not uses_sandbox)
     runs_dir = Path(options.runs_dir or base.runs_dir).absolute()
     check_runs_dir(runs_dir)
-    db_url = options.db_url or (SANDBOX_DB_URL if options.sandbox else base.db_url.reveal())
+    db_url = project_db_url(options.db_url or (SANDBOX_DB_URL if options.sandbox else base.db_url.reveal()))
     engine, exists = preflight.open_database(db_url)
     stack.callback(engine.dispose)
     notebooks_dir = options.notebooks_dir or default_notebooks_dir()

@@ -11,7 +11,7 @@ import html
 import os
 from pathlib import Path
 
-from .runfolder import ERROR_ANCHOR, list_runs
+from .runfolder import ERROR_ANCHOR, list_runs, shown_status
 
 INDEX = "index.html"
 TOTALS = ("extracted", "new", "updated", "deleted", "rejected", "orphaned")
@@ -22,7 +22,7 @@ table { border-collapse: collapse; font-size: 14px; }
 th, td { padding: .35em .7em; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
 th { background: #f6f7f8; } td.n { text-align: right; white-space: nowrap; }
 .succeeded { color: #2b8a3e; } .failed, .interrupted { color: #c92a2a; font-weight: bold; }
-.skipped, .pending { color: #868e96; } .running { color: #1971c2; }
+.skipped, .pending, .abandoned { color: #868e96; } .running { color: #1971c2; }
 a.step, span.step { margin-right: .6em; white-space: nowrap; }
 small { color: #868e96; white-space: nowrap; }
 """
@@ -67,7 +67,7 @@ def _duration(value) -> str:
 def run_row(record: dict, folder: str) -> str:
     """One run as a table row; ``folder`` is the run folder's name (links are relative to the runs folder)."""
     steps = [s for s in record.get("steps") or [] if isinstance(s, dict)]
-    status = record.get("status") or ""
+    status = shown_status(record)
     summary = record.get("summary") or {}
     report = summary.get("html") or summary.get("notebook")
     report_link = f'<a href="{_e(folder)}/{_e(report)}">summary</a>' if report else "<small>none</small>"
@@ -77,9 +77,9 @@ def run_row(record: dict, folder: str) -> str:
     error = f"<br><small>{_e(record['error'])}</small>" if record.get("error") else ""
     return (f"<tr><td>{_e(started[:16].replace('T', ' '))}<br><small><a href=\"{_e(folder)}/run.json\">"
             f"{_e(record.get('run_id') or folder)}</a></small></td>"
-            f'<td class="{_e(status)}">{_e(status)}{error}</td>'
+            f'<td class="{_e(status.partition(" ")[0])}">{_e(status)}{error}</td>'
             f'<td class="n">{_duration(record.get("duration_s"))}</td>'
-            f"<td>{_e(record.get('mode'))}</td>"
+            f"<td>{_e(record.get('mode'))}{'<br><small>manual</small>' if record.get('manual') else ''}</td>"
             f"<td class=\"n\">{tally['succeeded']} / {tally['failed']} / {tally['skipped']}</td>"
             f"<td>{_totals(steps)}</td><td>{report_link}</td>"
             f"<td>{' '.join(_step_link(s, folder) for s in steps)}</td></tr>")

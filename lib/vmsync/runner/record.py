@@ -19,7 +19,6 @@ runner killed outright leaves a record of what had finished, which ``--resume`` 
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import socket
@@ -30,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..figures import COUNTS
-from ..report.runfolder import RUN_JSON, RunFolder
+from ..report.runfolder import RunFolder, write_record
 from .execute import NotebookOutcome
 from .plan import Step
 
@@ -185,6 +184,8 @@ class RunRecord:
     summary: SummaryRecord | None = None
     secrets_found: list[str] = field(default_factory=list)
     error: str | None = None
+    manual: bool = False
+    """A notebook run by hand (``vmsync.notebook.manual``), not by ``vmsync run``."""
 
     @classmethod
     def new(cls, run_id: str, plan: list[Step], *, mode: str, database: str, parameters: dict,
@@ -197,7 +198,8 @@ class RunRecord:
     def from_json(cls, data: dict) -> RunRecord:
         """The record a ``run.json`` holds; ``ValueError`` when it holds something else."""
         try:
-            values = {f.name: data[f.name] for f in fields(cls)}
+            values = {f.name: data[f.name] for f in fields(cls) if f.name != "manual"}
+            values["manual"] = bool(data.get("manual"))
             values["attempts"] = [Attempt(**a) for a in data["attempts"]]
             values["steps"] = [StepRecord.from_json(s) for s in data["steps"]]
             values["summary"] = SummaryRecord(**data["summary"]) if data["summary"] else None
@@ -217,9 +219,7 @@ class RunRecord:
         return data
 
     def save(self, folder: RunFolder) -> None:
-        tmp = folder.path / f".{RUN_JSON}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(self.to_json(), indent=2, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, folder.record_path)
+        write_record(folder, self.to_json())
 
     def plan(self, notebooks_dir: Path) -> list[Step]:
         """The steps of the recorded run, to resume it with the same numbering."""

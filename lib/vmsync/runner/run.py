@@ -192,6 +192,8 @@ def _plan(options: RunOptions, runs_dir: Path, db_url: str,
         return None, None, build_plan(options.only, options.exclude, notebooks_dir)
     folder = find_run(runs_dir, options.resume)
     rec = RunRecord.load(folder)
+    if rec.manual:
+        raise UsageError(f"run {options.resume} is a notebook run by hand: run the notebook again instead")
     if rec.database != preflight.safe_url(db_url):
         raise UsageError(f"run {options.resume} ran against {rec.database}, not {preflight.safe_url(db_url)}; "
                          "pass --db with that database to resume it")

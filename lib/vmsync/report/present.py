@@ -288,12 +288,13 @@ def show_trends(s: RunSummary) -> None:
     count = len(s.history_runs)
     caption = (f"The last {count} run(s) recorded in the database, oldest first (UTC start times); a bar's "
                "tooltip gives its figures." + (" Trends fill in as runs accumulate." if count < 3 else ""))
-    _show(f"<p>{caption}</p>", trends.chart_svg(s.history_runs, s.history_steps))
+    _show(f"<p>{caption}</p>", trends.chart_svg(s.history_runs, s.history_steps),
+          trends.open_problems_svg(s.history_runs, s.open_problems))
 
 
 def show_aggregates(s: RunSummary) -> None:
-    """Per step and period: runs, failed, records changed, mean sync time; the last three days, weeks and
-    months."""
+    """Per period, a chart of the records changed over the last 30 days, 12 weeks and 12 months; under it,
+    per step: runs, failed, records changed, mean sync time, for the last three periods."""
     if not s.period_steps:
         _show('<p class="muted">No steps in the database yet: nothing to aggregate.</p>')
         return
@@ -302,7 +303,8 @@ def show_aggregates(s: RunSummary) -> None:
         wide = trends.aggregate_table(s.period_steps, period)
         shown = wide.apply(lambda column: column.map(lambda v: _cell(v, column.name[1] == "mean s")))
         shown.index.name = None
-        parts.append(f"<h4>By {period}</h4>" + shown.to_html(border=0, escape=True))
+        parts.append(f"<h4>By {period}</h4>" + trends.period_svg(s.period_steps, period, s.made_at)
+                     + shown.to_html(border=0, escape=True))
     _show(*parts, '<p class="muted">runs: runs the step took part in; failed: executions that failed; '
           "records: new + updated + deleted; mean s: mean sync time in seconds. Newest period first; the "
           "database keeps every run, so any other period can be read from <code>sync_step</code>.</p>")

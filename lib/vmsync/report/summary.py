@@ -77,6 +77,8 @@ class RunSummary:
     history_runs: list[dict] = field(default_factory=list)
     history_steps: list[dict] = field(default_factory=list)
     period_steps: list[dict] = field(default_factory=list)
+    open_problems: list[dict] = field(default_factory=list)
+    made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     has_history: bool = False
     latest: bool = True
     notes: list[str] = field(default_factory=list)
@@ -297,6 +299,8 @@ def _read_database(summary: RunSummary, engine: Engine, now: datetime) -> None:
         summary.history_runs = records.recent_runs(conn, TREND_RUNS)
         summary.history_steps = records.steps_of_runs(conn, [r["run_id"] for r in summary.history_runs])
         summary.period_steps = records.steps_since(conn, records.aggregate_window(now))
+        summary.open_problems = records.open_problems(conn, summary.history_runs)
+    summary.made_at = now
     summary.api = _api_budget(summary)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..config import DEFAULT_RUNS_DIR, environment, in_project
 
 RUN_JSON = "run.json"
+LIVE = "live.html"  # the page of a run as it goes (report.live)
 ERROR_ANCHOR = "papermill-error-cell"  # the banner papermill (and the runner) put above a failed cell
 
 
@@ -71,6 +72,19 @@ def shown_status(record: dict) -> str:
             and not pid_alive(int(record.get("pid") or 0)):
         return "abandoned" if record.get("manual") else "interrupted (runner gone; --resume it)"
     return status
+
+
+def resumed_at(record: dict) -> list[str]:
+    """When the run was resumed: the start of every attempt after the first, oldest first."""
+    return [str(a.get("started_at") or "?") for a in (record.get("attempts") or [])[1:] if isinstance(a, dict)]
+
+
+def earlier_attempts(record: dict) -> list[tuple[str, dict]]:
+    """``(entity, attempt)`` for every attempt of a step that a resume ran again (``run.json``'s ``earlier``):
+    what failed before, with its kept notebook."""
+    return [(step["entity"], attempt) for step in record.get("steps") or []
+            if isinstance(step, dict) and step.get("entity")
+            for attempt in step.get("earlier") or [] if isinstance(attempt, dict)]
 
 
 def list_runs(runs_dir: Path) -> list[RunFolder]:

@@ -242,6 +242,7 @@ def _read_folder(summary: RunSummary, folders: list[str]) -> None:
                           notebook=entry.get("notebook"), html=entry.get("html"),
                           duration_s=entry.get("duration_s"), error_class=entry.get("error_class"),
                           error_message=entry.get("error_message"), reason=entry.get("reason"))
+        known |= {e.get("notebook") for e in entry.get("earlier") or [] if isinstance(e, dict)}
         if step.notebook:
             known.add(step.notebook)
             _read_notebook(step, folder, summary.run_id)

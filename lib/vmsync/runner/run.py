@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -230,10 +231,19 @@ def _create_schema(engine: Engine, attempts: int = 3) -> None:
             time.sleep(0.2 * attempt)
 
 
+def _begin_attempt(run: RunContext, now: datetime) -> None:
+    """Start an attempt of the run; the notebooks of steps run again are kept under their attempt's name
+    (``NN-entity.attempt1.ipynb`` and its HTML), so a resumed run keeps every failure and its traceback."""
+    run.folder.path.mkdir(parents=True, exist_ok=True)
+    for current, kept in run.record.begin_attempt(now):
+        for name, target in ((current, kept), (f"{Path(current).stem}.html", f"{Path(kept).stem}.html")):
+            if (run.folder.path / name).exists():
+                os.replace(run.folder.path / name, run.folder.path / target)
+
+
 def _unreachable(run: RunContext, exc: SyncError) -> RunResult:
     rec, folder = run.record, run.folder
-    folder.path.mkdir(parents=True, exist_ok=True)
-    rec.begin_attempt(now_utc())
+    _begin_attempt(run, now_utc())
     rec.error = f"{exc.error_class}: {exc.message}"
     rec.end_attempt(FAILED, now_utc())
     rec.save(folder)
@@ -248,9 +258,8 @@ def _unreachable(run: RunContext, exc: SyncError) -> RunResult:
 
 def _execute(run: RunContext, org_id: str) -> RunResult:
     rec, folder, engine, options = run.record, run.folder, run.engine, run.options
-    folder.path.mkdir(parents=True, exist_ok=True)
     now = now_utc()
-    rec.begin_attempt(now)
+    _begin_attempt(run, now)
     rec.org_id = org_id
     rec.error = None
     rec.save(folder)
@@ -298,15 +307,19 @@ def _renderings(run: RunContext, renderer: render.Renderer) -> None:
     before rendering them) and note each in the record."""
     rec, folder = run.record, run.folder
     entries = [s for s in rec.steps if s.notebook] + ([rec.summary] if rec.summary else [])
-    for entry in entries:
-        notebook, html = folder.path / entry.notebook, folder.html(Path(entry.notebook).stem)
+    earlier = [e for s in rec.steps for e in s.earlier]
+    for notebook_name, hide_code in [(e.notebook, e is rec.summary) for e in entries] + \
+            [(e["notebook"], False) for e in earlier]:
+        notebook, html = folder.path / notebook_name, folder.html(Path(notebook_name).stem)
         if notebook.exists() and not html.exists() and not renderer.pending(html):
-            renderer.submit(notebook, html, hide_code=entry is rec.summary)
+            renderer.submit(notebook, html, hide_code=hide_code)
     for target, reason in renderer.wait().items():
         print(f"could not render {target.name}: {reason}", file=run.out)
     for entry in entries:
         html = folder.html(Path(entry.notebook).stem)
         entry.html = html.name if html.exists() else None
+    for entry in earlier:
+        entry["html"] = entry["html"] if folder.html(Path(entry["notebook"]).stem).exists() else None
 
 
 def _run_summary(run: RunContext, steps: StepContext, notebook: Path, watchdog: Watchdog) -> None:

@@ -1,10 +1,14 @@
-"""``vmsync status [RUN_ID]``: the steps of one run, or the last runs, read from the run folders."""
+"""``vmsync status [RUN_ID] [--watch]``: the steps of one run, or the last runs, read from the run folders;
+``--watch`` shows a run again and again until it ends (what its live page shows, in the terminal)."""
 
 from __future__ import annotations
 
+import io
+import time
 from pathlib import Path
 from typing import TextIO
 
+from ..errors import UsageError
 from ..report.runfolder import list_runs, shown_status
 from .folder import find_run
 from .progress import table
@@ -55,3 +59,22 @@ def show_runs(runs_dir: Path, out: TextIO, last: int = LAST_RUNS) -> int:
         print(f"{record.run_id:<24} {shown_status(data):<12} {record.started_at or '':<26} {took:>7}  "
               f"{tally}", file=out)
     return 0
+
+
+def watch_run(runs_dir: Path, run_id: str | None, out: TextIO, *, interval: float = 2.0,
+              clear: bool = True) -> int:
+    """Show ``run_id`` (default: the last run) every ``interval`` seconds until it is no longer running;
+    exit as ``show_run``. ``clear`` redraws in place (a terminal)."""
+    if run_id is None:
+        known = list_runs(runs_dir)
+        if not known:
+            raise UsageError(f"{runs_dir} holds no runs yet: start one with `vmsync run`")
+        run_id = known[-1].run_id
+    while True:
+        shown = io.StringIO()
+        code = show_run(runs_dir, run_id, shown)
+        out.write(("\x1b[H\x1b[2J" if clear else "") + shown.getvalue())
+        out.flush()
+        if shown_status(find_run(runs_dir, run_id).read()) != "running":
+            return code
+        time.sleep(interval)

@@ -1,7 +1,8 @@
 """``<run folder>/live.html``: the run as it goes, a page that reloads itself until the run ends.
 
-Written from ``run.json`` every time the runner saves it (a step starts or ends): the steps done with their
-figures, the ones running since when, the ones waiting or skipped, and the totals so far. Once the run has
+Written from ``run.json`` every time the runner saves it (a step starts or ends, a running step writes a page):
+the steps done with their figures, the ones running since when and the pages they wrote so far, the ones
+waiting or skipped, and the totals so far. Once the run has
 ended the page stops reloading and links the summary. The runs index links it while the run goes; ``vmsync
 status --watch`` shows the same in a terminal.
 """
@@ -39,6 +40,10 @@ def _step_row(step: dict) -> str:
     counts = step.get("counts") or {}
     if status == "running":
         detail = f"since {_e(str(step.get('started_at') or '')[11:19])} UTC"
+        so_far = step.get("progress") or {}
+        if so_far.get("pages"):
+            records = so_far.get("records") or 0
+            detail += f"; {_e(so_far.get('stream'))}: page {_e(so_far['pages'])} ({_e(records)} records written)"
     elif status in ("failed", "interrupted"):
         detail = f"{_e(step.get('error_class'))}: {_e((step.get('error_message') or '')[:200])}"
     else:

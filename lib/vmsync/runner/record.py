@@ -8,7 +8,8 @@ The runner keeps it as a ``RunRecord`` and saves it as plain JSON so that anyone
     attempts [{started_at, finished_at, pid, host, status}],
     steps [{index, entity, depends_on, notebook, html, status, started_at, finished_at, duration_s,
             counts {extracted, new, ...}, api_calls, error_class, error_message, reason, attempts,
-            configured, tables_changed (once the step has ended),
+            configured, tables_changed (once the step has ended), progress {stream, pages, records} (while
+            it runs),
             earlier [{attempt, status, started_at, finished_at, error_class, error_message, notebook, html}]
             (the step's attempts before a resume ran it again; their notebooks stay in the folder)}],
     summary {notebook, html, status, duration_s, error_class, error_message} | null,
@@ -101,6 +102,8 @@ class StepRecord:
     configured: bool | None = None
     tables_changed: dict | None = None
     earlier: list[dict] = field(default_factory=list)
+    progress: dict | None = None
+    """While the step runs: what its kernel reported so far (``stream``, ``pages``, ``records``)."""
     ended: bool = False
     """Whether the step ever ended: from then on ``run.json`` carries its ``tables_changed``."""
 
@@ -111,6 +114,7 @@ class StepRecord:
 
     def start(self, notebook: str) -> None:
         self.status, self.started_at, self.finished_at, self.duration_s = RUNNING, iso(now_utc()), None, None
+        self.progress = None
         self.error_class = self.error_message = None
         self.attempts += 1
         self.notebook = notebook
@@ -135,6 +139,7 @@ class StepRecord:
     def end(self, status: str, outcome: NotebookOutcome, counts: dict | None, api_calls: int | None) -> None:
         """The step ended as ``outcome`` says; its rendering is noted once made."""
         self.status, self.finished_at, self.duration_s = status, iso(now_utc()), round(outcome.duration_s, 2)
+        self.progress = None
         self.counts, self.api_calls, self.html = counts, api_calls, None
         self.tables_changed, self.ended = (outcome.figures or {}).get("tables_changed"), True
         self.error_class, self.error_message = outcome.error_class, outcome.error_message

@@ -12,7 +12,7 @@ from ..errors import UsageError
 from ..report.runfolder import list_runs, shown_status
 from .folder import find_run
 from .progress import table
-from .record import SUCCEEDED, RunRecord
+from .record import RUNNING, SUCCEEDED, RunRecord
 
 LAST_RUNS = 10
 
@@ -33,6 +33,9 @@ def show_run(runs_dir: Path, run_id: str, out: TextIO) -> int:
         print(f"summary: {summary.status}" + (f" ({summary.error_message})" if summary.error_message else ""),
               file=out)
     for step in record.steps:
+        if step.status == RUNNING and step.progress:
+            print(f"{step.entity}: running, {step.progress.get('stream')} page {step.progress.get('pages')} "
+                  f"({step.progress.get('records')} records written)", file=out)
         if step.error_message:
             print(f"{step.entity}: {step.error_class}: {step.error_message}", file=out)
     for leak in record.secrets_found:

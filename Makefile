@@ -26,9 +26,11 @@ test: setup lint
 run: setup
 	$(BIN)/vmsync run --sandbox
 
+# JupyterLab on notebooks/; its kernels find the project (settings, database) from there. Jupyter refuses to
+# run as root unless told to.
 lab: setup
 	@$(BIN)/python -m pip install -q -e '.[lab]'
-	$(BIN)/jupyter lab notebooks/
+	VMSYNC_HOME=$(CURDIR) $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root )notebooks/
 
 bench: setup
 	$(BIN)/python -m bench

@@ -31,6 +31,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -217,3 +218,14 @@ def sync(settings, client):
         return run_step(entity, StepParams(run_id=run_id, **params), settings, client=client)
 
     return run
+
+
+def wait_for(condition, what: str, timeout: float = 120.0):
+    """What ``condition`` returns once it is truthy; an ``AssertionError`` naming ``what`` if it never is."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")

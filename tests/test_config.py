@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from vmsync.config import ConfigError, Secret, Settings, load_settings, read_env_file
+from vmsync.config import ConfigError, Secret, Settings, load_settings, project_dir, read_env_file
 
 BASE = {"SF_USERNAME": "sync@vms.org", "SF_PASSWORD": "pw-S3cret!", "SF_SECURITY_TOKEN": "tok123"}
 
@@ -20,22 +20,23 @@ def problems(environ, **kw) -> list[str]:
     return info.value.problems
 
 
-def test_defaults():
+def test_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     s = load()
     assert s.sf_username == "sync@vms.org"
     assert s.sf_password.reveal() == "pw-S3cret!"
     assert s.sf_login_url == "https://login.salesforce.com"
     assert s.sf_ca_bundle is None
-    assert s.db_url.reveal() == "sqlite:///vms.db"
-    assert s.runs_dir == Path("runs")
+    assert s.db_url.reveal() == f"sqlite:///{tmp_path / 'vms.db'}"  # in the project folder, here
+    assert s.runs_dir == tmp_path / "runs"
     assert s.api_version == "59.0"
     assert not s.uses_oauth
 
 
 def test_missing_credentials_name_the_setting_and_the_remedy():
     found = problems({})
-    assert "SF_USERNAME is not set: put it in the environment or in .env" in found
-    assert "SF_PASSWORD is not set: put it in the environment or in .env" in found
+    assert "SF_USERNAME is not set: put it in the environment" in found
+    assert "SF_PASSWORD is not set: put it in the environment" in found
 
 
 def test_security_token_may_be_empty_or_absent():
@@ -44,10 +45,52 @@ def test_security_token_may_be_empty_or_absent():
     assert s.secret_values() == ("p",)
 
 
-def test_database_only_commands_need_no_salesforce_settings():
+def test_database_only_commands_need_no_salesforce_settings(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     s = load_settings({}, env_file=None, need_salesforce=False)
     assert s.sf_username is None
-    assert s.db_url_safe == "sqlite:///vms.db"
+    assert s.db_url_safe == f"sqlite:///{tmp_path / 'vms.db'}"
+
+
+def project(tmp_path, marker: str) -> Path:
+    """A project folder holding ``marker`` with a ``notebooks/`` folder under it, where a kernel starts."""
+    (tmp_path / marker).write_text("SF_USERNAME=sync@vms.org\nSF_PASSWORD=pw\n" if marker == ".env" else "")
+    (tmp_path / "notebooks").mkdir()
+    return tmp_path / "notebooks"
+
+
+@pytest.mark.parametrize("marker", [".env", "pyproject.toml"])
+def test_a_kernel_in_a_subfolder_finds_the_project_settings_and_database(tmp_path, monkeypatch, marker):
+    monkeypatch.chdir(project(tmp_path, marker))
+    assert project_dir({}) == tmp_path
+    if marker == ".env":
+        s = load_settings({})
+        assert s.sf_username == "sync@vms.org"  # read from the project's .env, not from notebooks/
+    s = load_settings({"VMSYNC_DB_URL": "sqlite:///sandbox.db"}, need_salesforce=False)
+    assert s.db_url.reveal() == f"sqlite:///{tmp_path / 'sandbox.db'}"  # never a new notebooks/sandbox.db
+    assert s.runs_dir == tmp_path / "runs"
+    assert load_settings({"VMSYNC_DB_URL": "postgresql+psycopg://u@h/db"}, need_salesforce=False).db_url.reveal() \
+        == "postgresql+psycopg://u@h/db"
+
+
+def test_vmsync_home_names_the_project_and_messages_name_the_file_looked_for(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.chdir(project(tmp_path, ".env"))
+    assert project_dir({"VMSYNC_HOME": str(home)}) == home
+    with pytest.raises(ConfigError) as info:
+        load_settings({"VMSYNC_HOME": str(home)})
+    assert f"SF_USERNAME is not set: put it in the environment or in {home / '.env'}" in info.value.problems
+    assert load_settings({"VMSYNC_HOME": str(home)}, need_salesforce=False).db_url.reveal() == \
+        f"sqlite:///{home / 'vms.db'}"
+
+
+def test_without_a_project_marker_up_the_tree_the_project_is_where_it_starts(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    assert not any((p / m).is_file() for p in tmp_path.parents for m in (".env", "pyproject.toml"))
+    assert project_dir({}, start=tmp_path / "a" / "b") == tmp_path / "a" / "b"
+    (tmp_path / "a" / "pyproject.toml").write_text("")
+    assert project_dir({}, start=tmp_path / "a" / "b") == tmp_path / "a"
 
 
 @pytest.mark.parametrize("url, expected", [
@@ -79,7 +122,7 @@ def test_ca_bundle_must_exist(tmp_path):
     assert load({"SF_CA_BUNDLE": str(pem)}).sf_ca_bundle == pem
 
 
-@pytest.mark.parametrize("url", ["sqlite:///x.db", "sqlite://", "postgresql://u:p@h/db",
+@pytest.mark.parametrize("url", ["sqlite:////srv/x.db", "sqlite://", "postgresql://u:p@h/db",
                                  "postgresql+psycopg://u:p@h:5432/db"])
 def test_supported_database_urls(url):
     assert load({"VMSYNC_DB_URL": url}).db_url.reveal() == url
@@ -130,7 +173,7 @@ def test_env_file_read_and_environment_wins(tmp_path):
     assert s.sf_username == "env@vms.org"
     assert s.sf_password.reveal() == "single # not a comment"
     assert s.sf_security_token.reveal() == 'tok "quoted"'
-    assert s.runs_dir == Path("out/runs")
+    assert s.runs_dir == project_dir({}) / "out" / "runs"
 
 
 def test_missing_env_file_is_skipped(tmp_path):

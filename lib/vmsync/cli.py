@@ -151,6 +151,10 @@ def _add_status(commands) -> None:
                                              "when it succeeded, 1 when it did not.")
     status.add_argument("run_id", nargs="?", metavar="RUN_ID")
     status.add_argument("--runs-dir", type=Path, help="where run folders are (default VMSYNC_RUNS_DIR, or runs)")
+    status.add_argument("--watch", action="store_true",
+                        help="show RUN_ID (default: the last run) again every --interval seconds until it ends")
+    status.add_argument("--interval", type=float, default=2.0, metavar="SECONDS",
+                        help="how often --watch shows the run (default 2)")
     status.set_defaults(run=_status, command_parser=status)
 
 
@@ -162,10 +166,15 @@ def _runs_dir(given: Path | None) -> Path:
 
 def _status(args: argparse.Namespace) -> int:
     from .errors import UsageError
-    from .runner.status import show_run, show_runs
+    from .runner.status import show_run, show_runs, watch_run
 
     try:
         runs_dir = _runs_dir(args.runs_dir)
+        if args.interval <= 0:
+            raise UsageError(f"--interval must be more than 0 seconds, not {args.interval:g}")
+        if args.watch:
+            return watch_run(runs_dir, args.run_id, sys.stdout, interval=args.interval,
+                             clear=sys.stdout.isatty())
         if args.run_id:
             return show_run(runs_dir, args.run_id, sys.stdout)
         return show_runs(runs_dir, sys.stdout)

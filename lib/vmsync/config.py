@@ -18,10 +18,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
-DEFAULT_DB_URL = "sqlite:///vms.db"
+DEFAULT_DB_URL = "sqlite:///vms.db"  # in the project folder, as a relative SQLite path always is
 DEFAULT_RUNS_DIR = "runs"
 DEFAULT_API_VERSION = "59.0"
 MASK = "***"
+PROJECT_MARKERS = (".env", "pyproject.toml")
 
 DB_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 _API_VERSION_RE = re.compile(r"^\d{2,3}\.\d$")
@@ -161,13 +162,47 @@ def _closing_quote(text: str, quote: str) -> int:
     raise ValueError("unclosed quote")
 
 
+def project_dir(environ: Mapping[str, str] | None = None, start: Path | None = None) -> Path:
+    """The project folder: ``VMSYNC_HOME``, else the nearest folder from ``start`` (default: the current one)
+    upward that holds ``.env`` or ``pyproject.toml``, else ``start`` itself.
+
+    A kernel opened from ``notebooks/`` starts there; its settings and its database are still the project's.
+    """
+    home = (os.environ if environ is None else environ).get("VMSYNC_HOME", "").strip()
+    if home:
+        return Path(home).expanduser().absolute()
+    here = (start or Path.cwd()).absolute()
+    return next((folder for folder in (here, *here.parents)
+                 if any((folder / marker).is_file() for marker in PROJECT_MARKERS)), here)
+
+
+def in_project(path: str | os.PathLike, environ: Mapping[str, str] | None = None) -> Path:
+    """``path`` as it is meant: a relative one lies in the project folder (``project_dir``)."""
+    given = Path(path).expanduser()
+    return given if given.is_absolute() else project_dir(environ) / given
+
+
+def project_db_url(url: str, environ: Mapping[str, str] | None = None) -> str:
+    """``url`` with a relative SQLite file placed in the project folder; any other URL as it is."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # reported by the check that follows
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or Path(parsed.database).is_absolute():
+        return url
+    return parsed.set(database=str(in_project(parsed.database, environ))).render_as_string(hide_password=False)
+
+
 def environment(environ: Mapping[str, str] | None = None,
                 env_file: str | os.PathLike | None = ".env") -> dict[str, str]:
-    """Every setting: ``environ`` (default ``os.environ``) over ``env_file`` (skipped when absent).
+    """Every setting: ``environ`` (default ``os.environ``) over ``env_file`` (skipped when absent; a relative
+    one is in the project folder).
 
     A malformed ``env_file`` raises ``ConfigError`` (``read_env_file``).
     """
-    env = read_env_file(env_file) if env_file is not None and Path(env_file).is_file() else {}
+    path = None if env_file is None else in_project(env_file, environ)
+    env = read_env_file(path) if path is not None and path.is_file() else {}
     env.update(os.environ if environ is None else environ)
     return env
 
@@ -190,8 +225,10 @@ def load_settings(
         value = env.get(name, "").strip()
         return value or None
 
+    looked_in = "" if env_file is None else f" or in {in_project(env_file, environ)}"
+
     def missing(name: str) -> None:
-        problems.append(f"{name} is not set: put it in the environment or in .env")
+        problems.append(f"{name} is not set: put it in the environment{looked_in}")
 
     consumer_key, consumer_secret = get("SF_CONSUMER_KEY"), get("SF_CONSUMER_SECRET")
     if bool(consumer_key) != bool(consumer_secret):
@@ -209,7 +246,7 @@ def load_settings(
 
     login_url = _check_login_url(get("SF_LOGIN_URL") or DEFAULT_LOGIN_URL, problems)
     ca_bundle = _check_ca_bundle(get("SF_CA_BUNDLE"), problems)
-    db_url = get("VMSYNC_DB_URL") or DEFAULT_DB_URL
+    db_url = project_db_url(get("VMSYNC_DB_URL") or DEFAULT_DB_URL, environ)
     _check_db_url(db_url, problems)
     api_version = get("VMSYNC_API_VERSION") or DEFAULT_API_VERSION
     if not _API_VERSION_RE.match(api_version):
@@ -226,7 +263,7 @@ def load_settings(
         sf_consumer_key=consumer_key,
         sf_consumer_secret=Secret(consumer_secret or ""),
         db_url=Secret(db_url),
-        runs_dir=Path(get("VMSYNC_RUNS_DIR") or DEFAULT_RUNS_DIR),
+        runs_dir=in_project(get("VMSYNC_RUNS_DIR") or DEFAULT_RUNS_DIR, environ),
         api_version=api_version,
     )
 

@@ -5,6 +5,8 @@ makes of its entity's spec (``vmsync notebooks``)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -75,3 +77,11 @@ def test_a_notebook_runs_and_records_its_figures(clean_sandbox, db_url, tmp_path
     assert (figures["run_id"], figures["mode"]) == ("nb-run", "full")
     assert figures["extracted"] > 0 and figures["new"] == figures["extracted"] - figures["rejected"]
     assert clean_sandbox.connection["password"] not in out.read_text()
+
+
+def test_make_lab_opens_the_notebooks_with_the_project_as_home_and_allows_root_only_as_root():
+    project = NOTEBOOKS.parent
+    done = subprocess.run(["make", "-n", "lab"], cwd=project, capture_output=True, text=True, check=True)
+    command = next(line for line in done.stdout.splitlines() if "jupyter lab" in line)
+    assert command.startswith(f"VMSYNC_HOME={project} ") and command.endswith(" notebooks/")
+    assert ("--allow-root" in command) == (os.geteuid() == 0)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -176,16 +175,6 @@ def org_store(sandbox):
     """The org's record store, for what Salesforce's REST API cannot do (undelete; in Salesforce that is a
     SOAP or Apex call). Only a sandbox served in this process has one."""
     return sandbox._server.org.store
-
-
-def wait_for(condition, what: str, timeout: float = 120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def scrub_environment(monkeypatch) -> None:

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from vmsync.store import tables as t
 
-from ..conftest import environ, process_environ
-from .conftest import differences, snapshot, steps_for, wait_for
+from ..conftest import environ, process_environ, wait_for
+from .conftest import differences, snapshot, steps_for
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 

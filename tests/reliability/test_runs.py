@@ -31,8 +31,8 @@ from sfsandbox import Sandbox
 from vmsync import notebook
 from vmsync.errors import SyncError
 
-from ..conftest import environ, postgres_schema, process_environ
-from .conftest import differences, snapshot, steps_for, wait_for
+from ..conftest import environ, postgres_schema, process_environ, wait_for
+from .conftest import differences, snapshot, steps_for
 
 ENTITIES = ("organizations", "volunteers")  # volunteers depend on organizations
 PASSWORD = 'Pa$$w0rd"<Ünï>&' + os.urandom(4).hex()  # quotes, markup and accents: every escaping of it counts

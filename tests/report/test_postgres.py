@@ -40,5 +40,6 @@ def test_summary_reads_the_run_records_on_postgresql(db_url, sync, client, tmp_p
     day = trends.aggregates(report.period_steps, "day")
     assert set(day["step"]) == {"schools", "events"} and set(day["runs"]) == {1}
     assert trends.chart_svg(report.history_runs, report.history_steps).startswith("<svg")
+    assert sum(p["open"] for p in report.open_problems) == sum(new.values())  # the run is still open: now
     assert alerts.new_problems(engine, RUN_ID) == new
     engine.dispose()

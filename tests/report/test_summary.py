@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from vmsync.report import summary
 from vmsync.report.trends import aggregates
+from vmsync.store.database import open_engine
+from vmsync.store.tables import sync_issue
 
 from .conftest import FIRST, Tables
 
@@ -124,7 +126,17 @@ def test_trends_and_aggregates_show_every_run_so_far(history):
     assert chart and len(chart.group(0)) < 100_000
     assert chart.group(0).count("<title>") >= len(FIRST) + 2, "a segment per entity and run"
     assert all(f"By {period}" in page for period in ("day", "week", "month"))
+    for period, count in (("day", 30), ("week", 12), ("month", 12)):
+        assert f'aria-label="records changed per {period}, the last {count}"' in page
+    assert 'aria-label="problems open after each run (sync_issue)"' in page
     report = summary.load(history.failed.run_id, history.runs_dir, history.db_url)
+    engine = open_engine(history.db_url)
+    with engine.connect() as conn:
+        open_now = conn.execute(sa.select(sa.func.count()).select_from(sync_issue)
+                                .where(sync_issue.c.resolved_at.is_(None))).scalar()
+    engine.dispose()
+    last = [p["open"] for p in report.open_problems if p["run_id"] == history.failed.run_id]
+    assert sum(last) == open_now > 0  # nothing ran after the last run
     assert [r["run_id"] for r in report.history_runs] == [r.run_id for r in history.runs]
     by_month = aggregates(report.period_steps, "month").groupby("step")[["runs", "failed"]].sum()
     assert tuple(by_month.loc["schools"]) == (2, 1)

@@ -81,3 +81,26 @@ def test_index_lists_runs_newest_first_with_links_to_every_notebook_and_error(hi
         assert f"{result.run_id}/summary.html" in row[-2][1]
         assert row[1][0] == record["status"]
     assert "skipped" in page and "classes" in page
+
+
+def test_period_charts_span_30_days_12_weeks_12_months_with_gaps_shown():
+    now = datetime(2026, 2, 2, 12, tzinfo=UTC)
+    assert trends.period_labels("day", now)[0] == "2026-01-04" and trends.period_labels("day", now)[-1] == "2026-02-02"
+    assert len(trends.period_labels("day", now)) == 30
+    assert trends.period_labels("week", now)[-1] == "2026-W06" and len(trends.period_labels("week", now)) == 12
+    assert trends.period_labels("month", now) == [f"2025-{m:02d}" for m in range(3, 13)] + ["2026-01", "2026-02"]
+    day = trends.period_svg(ROWS, "day", now)
+    assert day.startswith("<svg") and day.count("rotate(-45)") == 30  # a label per day, empty days too
+    assert "<title>2026-02-01\nschools: 4\nclasses: 5</title>" in day
+    month = trends.period_svg(ROWS, "month", now)
+    assert month.count("rotate(-45)") == 12 and "<title>2026-01\nschools: 10</title>" in month
+    assert trends.period_svg([], "week", now).count("rotate(-45)") == 12
+
+
+def test_open_problems_over_the_runs_as_a_chart():
+    runs = [{"run_id": r, "started_at": datetime(2026, 2, i, 2, tzinfo=UTC)} for i, r in enumerate(("r1", "r2"), 1)]
+    svg = trends.open_problems_svg(runs, [{"run_id": "r1", "kind": "rejected", "open": 3},
+                                          {"run_id": "r1", "kind": "orphan", "open": 2},
+                                          {"run_id": "r2", "kind": "orphan", "open": 1}])
+    assert "<title>02-01 02:00\norphan: 2\nrejected: 3</title>" in svg and "<title>02-02 02:00\norphan: 1</title>" in svg
+    assert "#c92a2a" in svg and "problems open after each run" in svg

@@ -49,3 +49,18 @@ def test_failed_step_skips_its_dependants_and_resume_finishes_the_run(clean_sand
     assert len(resumed.record["attempts"]) == 2
     nb = nbformat.read(resumed.folder / steps["schools"]["notebook"], as_version=4)
     assert not any("papermill-error-cell-tag" in c.metadata.get("tags", []) for c in nb.cells)
+
+    # the failed attempt stays in the folder, traceback and rendering included, and the reports say so
+    [before] = steps["schools"]["earlier"]
+    assert (before["attempt"], before["status"], before["error_class"]) == (1, "failed", "VALIDATION")
+    assert before["notebook"] == "02-schools.attempt1.ipynb" and before["html"] == "02-schools.attempt1.html"
+    kept = nbformat.read(resumed.folder / before["notebook"], as_version=4)
+    assert "papermill-error-cell-tag" in kept.cells[0].metadata.tags
+    assert "MALFORMED_QUERY" in (resumed.folder / before["html"]).read_text()
+    assert steps["classes"]["earlier"] == [] and steps["organizations"]["earlier"] == []
+    resumed_when = resumed.record["attempts"][1]["started_at"][:16].replace("T", " ")
+    index = (tmp_path / "runs" / "index.html").read_text()
+    assert f"resumed {resumed_when}" in index and f'{failed.run_id}/02-schools.attempt1.html#' in index
+    summary = (resumed.folder / resumed.record["summary"]["html"]).read_text()
+    assert "This run was resumed" in summary and "What failed before" in summary
+    assert "02-schools.attempt1.html#papermill-error-cell" in summary and "left out" not in summary

@@ -25,20 +25,30 @@ from ..store import tables as t
 from ..store.database import open_engine
 from ..sync.params import StepParams, manual_run_id
 from ..sync.step import StepResult, run_step
+from .manual import ManualRun
 
 R = TypeVar("R")
 
 
 def sync(entity: str, *, run_id: str | None = None, db_url: str | None = None, **params) -> StepResult:
-    """Run ``entity``'s step with the notebook's parameters and record its figures, also when it fails."""
+    """Run ``entity``'s step with the notebook's parameters and record its figures, also when it fails.
+
+    Without a ``run_id`` (a notebook run by hand) the step is a manual run of its own (``manual``).
+    """
     step_params = StepParams(run_id=manual_run_id() if run_id is None else run_id, db_url=db_url, **params)
     settings = load_settings()
-    return recorded(lambda: run_step(entity, step_params, settings))
+    manual = None if run_id is not None else ManualRun(
+        step_params.run_id, entity, step_params.mode, step_params.db_url or settings.db_url.reveal(),
+        settings.runs_dir)
+    return recorded(lambda: run_step(entity, step_params, settings), manual)
 
 
-def recorded(step: Callable[[], R]) -> R:
-    """Run ``step`` and record its figures for the summary, also when it fails (the failure carries them)."""
+def recorded(step: Callable[[], R], manual: ManualRun | None = None) -> R:
+    """Run ``step`` and record its figures for the summary, also when it fails (the failure carries them);
+    a ``manual`` run is opened before and closed after."""
     result = None
+    if manual is not None:
+        manual.open()
     try:
         result = step()
         return result
@@ -46,8 +56,11 @@ def recorded(step: Callable[[], R]) -> R:
         result = getattr(exc, "result", None)
         raise
     finally:
-        if result is not None:
-            glue(SCRAP, result.figures())
+        figures = result.figures() if result is not None else None
+        if figures is not None:
+            glue(SCRAP, figures)
+        if manual is not None:
+            manual.close(figures)
 
 
 def describe(entity: str) -> None:

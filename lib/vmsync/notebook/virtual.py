@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from IPython.display import Markdown, display
 
+from ..config import load_settings
 from ..display import Table
 from ..entities.virtual_sessions import ENTITY
 from ..sync.params import manual_run_id
@@ -15,6 +16,7 @@ from ..virtual.options import DEFAULT_PARTNER, DEFAULT_TIMEZONE, VirtualParams, 
 from ..virtual.step import VirtualResult, run
 from . import recorded
 from . import show as show_step
+from .manual import ManualRun
 
 HELD = {"rows": "data rows in the file", "blank_rows": "blank rows",
         "other_partner": "rows of other partners", "student_or_parent": "student and parent rows",
@@ -40,7 +42,11 @@ def sync(*, source: str | None = None, mode: str = "incremental", cutoff=None, u
         school_levels=school_levels or env.get("school_levels"), partner=partner,
         timezone=timezone or env.get("timezone", DEFAULT_TIMEZONE), ca_bundle=env.get("ca_bundle"),
         db_url=db_url, dry_run=dry_run)
-    return recorded(lambda: run(params))
+    manual = None
+    if run_id is None:
+        settings = load_settings(need_salesforce=False)
+        manual = ManualRun(params.run_id, ENTITY.name, mode, db_url or settings.db_url.reveal(), settings.runs_dir)
+    return recorded(lambda: run(params), manual)
 
 
 def show(result: VirtualResult) -> Table | None:

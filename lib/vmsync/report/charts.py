@@ -50,6 +50,32 @@ def _panel(frame: pd.DataFrame, top: float, height: float, title: str, fmt: str,
     return "".join(parts)
 
 
+def _x_labels(labels, top: float) -> str:
+    band = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
+    return "".join(f'<text transform="translate({LEFT + (i + 0.5) * band:.1f},{top + 12}) rotate(-45)" '
+                   f'font-size="10" text-anchor="end" fill="#495057" {FONT}>{_e(label)}</text>'
+                   for i, label in enumerate(labels))
+
+
+def _legend(colours: dict[str, str], top: float) -> str:
+    return "".join(f'<rect x="{WIDTH - RIGHT + 16}" y="{top + i * 16}" width="11" height="11" fill="{colour}"/>'
+                   f'<text x="{WIDTH - RIGHT + 32}" y="{top + i * 16 + 10}" font-size="11" {FONT}>{_e(name)}</text>'
+                   for i, (name, colour) in enumerate(colours.items()))
+
+
+def _svg(parts: list[str], height: float, label: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+            f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{_e(label)}">' + "".join(parts) + "</svg>")
+
+
+def bars_svg(frame: pd.DataFrame, title: str, fmt: str, colours: dict[str, str] | None = None) -> str:
+    """One small chart: a bar per row of ``frame`` (labelled below), stacked per column, with a legend."""
+    colours = {name: (colours or {}).get(name) or PALETTE[i % len(PALETTE)] for i, name in enumerate(frame.columns)}
+    top, tall = 24, 110
+    parts = [_panel(frame, top, tall, title, fmt, colours), _x_labels(frame.index, top + tall), _legend(colours, top)]
+    return _svg(parts, top + tall + 80, title)
+
+
 def trend_svg(changed: pd.DataFrame, duration: pd.DataFrame, failed: pd.Series) -> str:
     """Three panels over the same runs (rows, oldest first): records changed and sync time, stacked per
     entity (columns), and failed steps."""
@@ -61,17 +87,6 @@ def trend_svg(changed: pd.DataFrame, duration: pd.DataFrame, failed: pd.Series) 
              _panel(duration, tops[1], tall, "sync time per step (s)", "{:,.1f}", colours),
              _panel(failed.to_frame("failed"), tops[2], short, "failed steps", "{:,.0f}",
                     {"failed": "#c92a2a"})]
-    band = (WIDTH - LEFT - RIGHT) / max(len(changed.index), 1)
     bottom = tops[2] + short
-    for i, label in enumerate(changed.index):
-        x = LEFT + (i + 0.5) * band
-        parts.append(f'<text transform="translate({x:.1f},{bottom + 12}) rotate(-45)" font-size="10" '
-                     f'text-anchor="end" fill="#495057" {FONT}>{_e(label)}</text>')
-    for i, name in enumerate(entities):
-        y = tops[0] + i * 16
-        parts.append(f'<rect x="{WIDTH - RIGHT + 16}" y="{y}" width="11" height="11" fill="{colours[name]}"/>'
-                     f'<text x="{WIDTH - RIGHT + 32}" y="{y + 10}" font-size="11" {FONT}>{_e(name)}</text>')
-    height = bottom + 90
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-            f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="trends over the last runs">'
-            + "".join(parts) + "</svg>")
+    parts += [_x_labels(changed.index, bottom), _legend(colours, tops[0])]
+    return _svg(parts, bottom + 90, "trends over the last runs")

@@ -11,7 +11,7 @@ import html
 import os
 from pathlib import Path
 
-from .runfolder import ERROR_ANCHOR, list_runs
+from .runfolder import ERROR_ANCHOR, LIVE, earlier_attempts, list_runs, resumed_at, shown_status
 
 INDEX = "index.html"
 TOTALS = ("extracted", "new", "updated", "deleted", "rejected", "orphaned")
@@ -22,7 +22,7 @@ table { border-collapse: collapse; font-size: 14px; }
 th, td { padding: .35em .7em; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
 th { background: #f6f7f8; } td.n { text-align: right; white-space: nowrap; }
 .succeeded { color: #2b8a3e; } .failed, .interrupted { color: #c92a2a; font-weight: bold; }
-.skipped, .pending { color: #868e96; } .running { color: #1971c2; }
+.skipped, .pending, .abandoned { color: #868e96; } .running { color: #1971c2; }
 a.step, span.step { margin-right: .6em; white-space: nowrap; }
 small { color: #868e96; white-space: nowrap; }
 """
@@ -46,7 +46,8 @@ def _step_link(step: dict, folder: str) -> str:
     return f'<a class="step {_e(status)}" title="{_e(title)}" href="{_e(folder)}/{_e(target)}">{label}</a>'
 
 
-def _totals(steps: list[dict]) -> str:
+def run_totals(steps: list[dict]) -> str:
+    """The records the steps read and changed, summed: ``120 read · 12 new · ...``."""
     sums = {k: 0 for k in TOTALS}
     for step in steps:
         for k in TOTALS:
@@ -64,24 +65,38 @@ def _duration(value) -> str:
     return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
 
 
+def _resumed(record: dict, folder: str) -> str:
+    """When the run was resumed, and what failed before, each earlier notebook linked (at its error)."""
+    when = resumed_at(record)
+    if not when:
+        return ""
+    before = [_step_link({**attempt, "entity": f"{entity} (attempt {attempt.get('attempt')})"}, folder)
+              for entity, attempt in earlier_attempts(record)]
+    return (f"<br><small>resumed {_e(', '.join(w[:16].replace('T', ' ') for w in when))}</small>"
+            + (f"<br><small>before: </small>{' '.join(before)}" if before else ""))
+
+
 def run_row(record: dict, folder: str) -> str:
     """One run as a table row; ``folder`` is the run folder's name (links are relative to the runs folder)."""
     steps = [s for s in record.get("steps") or [] if isinstance(s, dict)]
-    status = record.get("status") or ""
+    status = shown_status(record)
     summary = record.get("summary") or {}
     report = summary.get("html") or summary.get("notebook")
     report_link = f'<a href="{_e(folder)}/{_e(report)}">summary</a>' if report else "<small>none</small>"
+    if status == "running" and not record.get("manual"):
+        report_link = f'<a href="{_e(folder)}/{LIVE}">live</a>'  # report.live writes it while the run goes
     tally = {s: sum(1 for step in steps if step.get("status") == s)
              for s in ("succeeded", "failed", "skipped")}
     started = str(record.get("started_at") or "")
     error = f"<br><small>{_e(record['error'])}</small>" if record.get("error") else ""
+    error += _resumed(record, folder)
     return (f"<tr><td>{_e(started[:16].replace('T', ' '))}<br><small><a href=\"{_e(folder)}/run.json\">"
             f"{_e(record.get('run_id') or folder)}</a></small></td>"
-            f'<td class="{_e(status)}">{_e(status)}{error}</td>'
+            f'<td class="{_e(status.partition(" ")[0])}">{_e(status)}{error}</td>'
             f'<td class="n">{_duration(record.get("duration_s"))}</td>'
-            f"<td>{_e(record.get('mode'))}</td>"
+            f"<td>{_e(record.get('mode'))}{'<br><small>manual</small>' if record.get('manual') else ''}</td>"
             f"<td class=\"n\">{tally['succeeded']} / {tally['failed']} / {tally['skipped']}</td>"
-            f"<td>{_totals(steps)}</td><td>{report_link}</td>"
+            f"<td>{run_totals(steps)}</td><td>{report_link}</td>"
             f"<td>{' '.join(_step_link(s, folder) for s in steps)}</td></tr>")
 
 

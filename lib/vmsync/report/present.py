@@ -13,6 +13,7 @@ from datetime import datetime
 from IPython.display import HTML, display
 
 from . import advice, trends
+from .runfolder import ERROR_ANCHOR, earlier_attempts, resumed_at
 from .summary import RunSummary, StepReport
 
 STYLE = """<style>
@@ -140,6 +141,7 @@ def show_run(s: RunSummary) -> None:
     parts = [STYLE, f'<div class="verdict">{status(s.status)} · {e(verdict(s))}</div>',
              table(None, [[f"<b>{k}</b>", v] for k, v in facts], left=2)]
     parts.append(_failed_box(s.failed_steps))
+    parts.append(_resumed_box(s.record))
     todo = advice.next_steps(s.run_id, r, s.failed_steps, s.skipped_steps, sum(s.new_problems.values()))
     if todo:
         kind = "bad" if s.failed_steps or r.get("error") else "warn"
@@ -157,6 +159,25 @@ def _finished(s: RunSummary) -> str:
     if not finished and s.record.get("status") == "running" and s.status != "running":
         return "as this report was made"  # the runner makes the summary as the run ends
     return when(finished)
+
+
+def _resumed_box(record: dict) -> str:
+    """A resumed run: when, and what failed in the attempts before, each with its kept notebook."""
+    resumed = resumed_at(record)
+    if not resumed:
+        return ""
+    items = []
+    for entity, attempt in earlier_attempts(record):
+        html = attempt.get("html")
+        link = f' — <a href="{e(html)}#{ERROR_ANCHOR}">open its notebook at the error</a>' if html else ""
+        items.append(f"<li><b>{e(entity)}</b> attempt {e(attempt.get('attempt'))} "
+                     f"{status(attempt.get('status'))} at {when(attempt.get('finished_at'))} with "
+                     f"<b>{e(attempt.get('error_class') or '?')}</b>: "
+                     f"{e((attempt.get('error_message') or '')[:400])}{link}</li>")
+    head = (f"This run was resumed ({len(resumed)} time(s): "
+            f"{', '.join(when(w) + ' UTC' for w in resumed)}).")
+    return (f'<div class="box warn"><b>{head}</b>'
+            + (f" What failed before:<ul>{''.join(items)}</ul>" if items else "") + "</div>")
 
 
 def _failed_box(failed: list[StepReport]) -> str:
@@ -311,12 +332,13 @@ def show_trends(s: RunSummary) -> None:
     count = len(s.history_runs)
     caption = (f"The last {count} run(s) recorded in the database, oldest first (UTC start times); a bar's "
                "tooltip gives its figures." + (" Trends fill in as runs accumulate." if count < 3 else ""))
-    _show(f"<p>{caption}</p>", trends.chart_svg(s.history_runs, s.history_steps))
+    _show(f"<p>{caption}</p>", trends.chart_svg(s.history_runs, s.history_steps),
+          trends.open_problems_svg(s.history_runs, s.open_problems))
 
 
 def show_aggregates(s: RunSummary) -> None:
-    """Per step and period: runs, failed, records changed, mean sync time; the last three days, weeks and
-    months."""
+    """Per period, a chart of the records changed over the last 30 days, 12 weeks and 12 months; under it,
+    per step: runs, failed, records changed, mean sync time, for the last three periods."""
     if not s.period_steps:
         _show('<p class="muted">No steps in the database yet: nothing to aggregate.</p>')
         return
@@ -325,7 +347,8 @@ def show_aggregates(s: RunSummary) -> None:
         wide = trends.aggregate_table(s.period_steps, period)
         shown = wide.apply(lambda column: column.map(lambda v: _cell(v, column.name[1] == "mean s")))
         shown.index.name = None
-        parts.append(f"<h4>By {period}</h4>" + shown.to_html(border=0, escape=True))
+        parts.append(f"<h4>By {period}</h4>" + trends.period_svg(s.period_steps, period, s.made_at)
+                     + shown.to_html(border=0, escape=True))
     _show(*parts, '<p class="muted">runs: runs the step took part in; failed: executions that failed; '
           "records: new + updated + deleted; mean s: mean sync time in seconds. Newest period first; the "
           "database keeps every run, so any other period can be read from <code>sync_step</code>.</p>")

@@ -135,6 +135,22 @@ def steps_since(conn: Connection, since: datetime) -> list[dict]:
     return [_row(r) for r in conn.execute(q).mappings()]
 
 
+def open_problems(conn: Connection, runs: list[dict]) -> list[dict]:
+    """Per run (as ``recent_runs`` gives them) and kind: the issues open as the run ended (seen by then and
+    not yet resolved; for a run that has not ended, open now), for the trend of open problems."""
+    i = sync_issue
+    found = []
+    for run in runs:
+        moment = run.get("finished_at")
+        q = select(i.c.kind, func.count().label("open")).group_by(i.c.kind)
+        if moment is None:
+            q = q.where(i.c.resolved_at.is_(None))
+        else:
+            q = q.where(i.c.first_seen_at <= moment, i.c.resolved_at.is_(None) | (i.c.resolved_at > moment))
+        found += [{"run_id": run["run_id"], "kind": kind, "open": int(n)} for kind, n in conn.execute(q).all()]
+    return found
+
+
 def aggregate_window(now: datetime) -> datetime:
     """How far back the aggregates look: a little over a year, for twelve whole months."""
     return now - timedelta(days=400)

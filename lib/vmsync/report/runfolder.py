@@ -7,11 +7,14 @@ the runner, so a report can be made from a copied folder.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from pathlib import Path
 
-from ..config import DEFAULT_RUNS_DIR, environment
+from ..config import DEFAULT_RUNS_DIR, environment, in_project
 
 RUN_JSON = "run.json"
+LIVE = "live.html"  # the page of a run as it goes (report.live)
 ERROR_ANCHOR = "papermill-error-cell"  # the banner papermill (and the runner) put above a failed cell
 
 
@@ -44,6 +47,46 @@ class RunFolder:
         return record
 
 
+def write_record(folder: RunFolder, record: dict) -> None:
+    """Save ``run.json`` atomically (a temporary file renamed over it): a reader never sees half of it."""
+    tmp = folder.path / f".{RUN_JSON}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, folder.record_path)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def shown_status(record: dict) -> str:
+    """The recorded status; a run still "running" whose process (on this host) has gone is shown as such: a
+    manual run as ``abandoned`` (its kernel was killed), a runner's as interrupted, to resume."""
+    status = record.get("status") or ""
+    if status == "running" and record.get("host") == socket.gethostname() \
+            and not pid_alive(int(record.get("pid") or 0)):
+        return "abandoned" if record.get("manual") else "interrupted (runner gone; --resume it)"
+    return status
+
+
+def resumed_at(record: dict) -> list[str]:
+    """When the run was resumed: the start of every attempt after the first, oldest first."""
+    return [str(a.get("started_at") or "?") for a in (record.get("attempts") or [])[1:] if isinstance(a, dict)]
+
+
+def earlier_attempts(record: dict) -> list[tuple[str, dict]]:
+    """``(entity, attempt)`` for every attempt of a step that a resume ran again (``run.json``'s ``earlier``):
+    what failed before, with its kept notebook."""
+    return [(step["entity"], attempt) for step in record.get("steps") or []
+            if isinstance(step, dict) and step.get("entity")
+            for attempt in step.get("earlier") or [] if isinstance(attempt, dict)]
+
+
 def list_runs(runs_dir: Path) -> list[RunFolder]:
     """Every run folder holding a ``run.json``, oldest first (run ids sort by their start time)."""
     if not Path(runs_dir).is_dir():
@@ -53,9 +96,7 @@ def list_runs(runs_dir: Path) -> list[RunFolder]:
 
 
 def default_runs_dir(environ: dict[str, str] | None = None, env_file: str | None = ".env") -> Path:
-    """``VMSYNC_RUNS_DIR`` (from the environment or ``.env``), else ``runs``; a relative folder missing here
-    is looked for one level up, where it is when a notebook is opened from ``notebooks/``."""
-    given = Path(environment(environ, env_file).get("VMSYNC_RUNS_DIR", "").strip() or DEFAULT_RUNS_DIR)
-    if not given.is_absolute() and not given.is_dir() and (Path("..") / given).is_dir():
-        return (Path("..") / given).resolve()
-    return given
+    """``VMSYNC_RUNS_DIR`` (from the environment or ``.env``), else ``runs``; a relative folder is in the project
+    folder (``config.project_dir``), wherever a notebook's kernel started."""
+    return in_project(environment(environ, env_file).get("VMSYNC_RUNS_DIR", "").strip() or DEFAULT_RUNS_DIR,
+                      environ)

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..config import DEFAULT_DB_URL, environment
+from ..config import DEFAULT_DB_URL, environment, project_db_url, project_dir
 from ..entities import ENTITIES
 from ..figures import COUNTS
 from ..store.database import open_engine
@@ -79,6 +79,8 @@ class RunSummary:
     history_runs: list[dict] = field(default_factory=list)
     history_steps: list[dict] = field(default_factory=list)
     period_steps: list[dict] = field(default_factory=list)
+    open_problems: list[dict] = field(default_factory=list)
+    made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     has_history: bool = False
     latest: bool = True
     notes: list[str] = field(default_factory=list)
@@ -139,22 +141,23 @@ def resolve_database(given: str | None, recorded: str | None, runs_dir: Path,
     """The database to read for a run, and a note when it may not be the run's own.
 
     ``given`` wins; then ``VMSYNC_DB_URL`` when it is the database the run recorded (``run.json`` keeps the
-    URL without its password); then the recorded URL itself (a relative SQLite file is looked for here and
-    next to the runs folder); then ``VMSYNC_DB_URL`` or the default, with a note.
+    URL without its password); then the recorded URL itself (a relative SQLite file is looked for here, in the
+    project folder and next to the runs folder); then ``VMSYNC_DB_URL`` or the default, with a note.
     """
     if given:
         return given, None
     configured = environment(environ, env_file).get("VMSYNC_DB_URL", "").strip() or None
+    configured = project_db_url(configured, environ) if configured else None
     if configured and (recorded is None or _shown(configured) == recorded):
         return configured, None
     if recorded and "***" not in recorded:
         url = make_url(recorded)
         if url.get_backend_name() != "sqlite" or not url.database or Path(url.database).is_absolute():
             return recorded, None
-        for base in (Path.cwd(), Path(runs_dir).absolute().parent):
+        for base in (Path.cwd(), project_dir(environ), Path(runs_dir).absolute().parent):
             if (base / url.database).is_file():
                 return url.set(database=str(base / url.database)).render_as_string(hide_password=False), None
-    fallback = configured or DEFAULT_DB_URL
+    fallback = configured or project_db_url(DEFAULT_DB_URL, environ)
     if recorded:
         return fallback, (f"the run used the database {recorded}, which was not found here; reading "
                           f"{_shown(fallback)} instead (pass db_url to choose)")
@@ -241,6 +244,7 @@ def _read_folder(summary: RunSummary, folders: list[str]) -> None:
                           notebook=entry.get("notebook"), html=entry.get("html"),
                           duration_s=entry.get("duration_s"), error_class=entry.get("error_class"),
                           error_message=entry.get("error_message"), reason=entry.get("reason"))
+        known |= {e.get("notebook") for e in entry.get("earlier") or [] if isinstance(e, dict)}
         if step.notebook:
             known.add(step.notebook)
             _read_notebook(step, folder, summary.run_id)
@@ -299,6 +303,8 @@ def _read_database(summary: RunSummary, engine: Engine, now: datetime) -> None:
         summary.history_runs = records.recent_runs(conn, TREND_RUNS)
         summary.history_steps = records.steps_of_runs(conn, [r["run_id"] for r in summary.history_runs])
         summary.period_steps = records.steps_since(conn, records.aggregate_window(now))
+        summary.open_problems = records.open_problems(conn, summary.history_runs)
+    summary.made_at = now
     summary.api = _api_budget(summary)
 
 

@@ -20,6 +20,7 @@ from typing import TextIO
 
 from sqlalchemy import Engine, inspect
 
+from ..config import project_db_url
 from ..entities import CATALOG, ordered
 from ..errors import SyncError, UsageError
 from ..report import reconciliation
@@ -111,7 +112,7 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
     base = settings_from(dict(os.environ), options.env_file,
                      need_salesforce=not (options.sandbox or options.connection is not None))
     ok("configuration")
-    db_url = options.db_url or (SANDBOX_DB_URL if options.sandbox else base.db_url.reveal())
+    db_url = project_db_url(options.db_url or (SANDBOX_DB_URL if options.sandbox else base.db_url.reveal()))
     engine, exists = preflight.open_database(db_url)
     stack.callback(engine.dispose)
     shown = preflight.safe_url(db_url)

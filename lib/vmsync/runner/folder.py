@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..report.runfolder import RunFolder, list_runs
 
-_RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
+_RUN_ID_RE = re.compile(r"^(manual-)?\d{8}T\d{6}Z-[0-9a-f]{4}$")  # manual-: a notebook run by hand
 
 
 def new_run_id(now: datetime | None = None) -> str:

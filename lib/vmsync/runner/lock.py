@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..report.runfolder import pid_alive
 from ..store.tables import sync_meta
 
 log = logging.getLogger("vmsync.runner")
@@ -36,16 +37,6 @@ class LockHeld(Exception):
         super().__init__(
             f"run {holder.get('run_id')} is running on this database (pid {holder.get('pid')} on "
             f"{holder.get('host')}, last heartbeat {holder.get('heartbeat')}); wait for it to finish")
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def is_stale(holder: dict, *, stale_after: float = STALE_AFTER, now: datetime | None = None) -> bool:

@@ -91,7 +91,8 @@ class Progress:
         with self._lock:
             self._page_files[entity] = page_file
 
-    def _pages(self, entity: str) -> dict | None:
+    def pages(self, entity: str) -> dict | None:
+        """What the step's kernel reported so far (``stream``, ``pages``, ``records``), None before a page."""
         path = self._page_files.get(entity)
         try:
             return json.loads(path.read_text(encoding="utf-8")) if path else None
@@ -115,7 +116,7 @@ class Progress:
         now = time.monotonic()
         lines = [step_line(s, self.width, cells.get(s.entity),
                            now - self._started[s.entity] if s.entity in self._started else None,
-                           self._pages(s.entity) if s.status == RUNNING else None)
+                           self.pages(s.entity) if s.status == RUNNING else None)
                  for s in self.steps]
         up = f"\x1b[{self._drawn}F" if self._drawn else ""
         self.out.write(up + "".join(f"\x1b[2K{line}\n" for line in lines))

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from ..errors import UsageError
 from ..report.index import write_index
-from ..report.runfolder import list_runs
+from ..report.runfolder import list_runs, shown_status
 from ..report.summary import resolve_database
 from . import artifact, render
 from .execute import Limits, execute
@@ -24,7 +24,6 @@ from .folder import find_run, shown_path
 from .plan import summary_notebook
 from .record import RunRecord, SummaryRecord
 from .secrets import scan_and_redact
-from .status import shown_status
 
 SUMMARY_CELL_TIMEOUT = 600.0
 
@@ -50,7 +49,7 @@ def rebuild(run_id: str | None, runs_dir: Path, *, db_url: str | None = None, se
         run_id = known[-1].run_id
     folder = find_run(runs_dir, run_id)
     record = RunRecord.load(folder)
-    if shown_status(record) == "running":
+    if shown_status(folder.read()) == "running":
         raise UsageError(f"run {run_id} is still running; its summary is made when it ends")
     source = notebook or summary_notebook()
     if source is None:

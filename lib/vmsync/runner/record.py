@@ -8,7 +8,10 @@ The runner keeps it as a ``RunRecord`` and saves it as plain JSON so that anyone
     attempts [{started_at, finished_at, pid, host, status}],
     steps [{index, entity, depends_on, notebook, html, status, started_at, finished_at, duration_s,
             counts {extracted, new, ...}, api_calls, error_class, error_message, reason, attempts,
-            configured, tables_changed (once the step has ended)}],
+            configured, tables_changed (once the step has ended), progress {stream, pages, records} (while
+            it runs),
+            earlier [{attempt, status, started_at, finished_at, error_class, error_message, notebook, html}]
+            (the step's attempts before a resume ran it again; their notebooks stay in the folder)}],
     summary {notebook, html, status, duration_s, error_class, error_message} | null,
     secrets_found [...] (files where a secret was found and redacted),
     error (what stopped the run before any step, such as an unreachable org) | null
@@ -19,7 +22,6 @@ runner killed outright leaves a record of what had finished, which ``--resume`` 
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import socket
@@ -30,7 +32,8 @@ from importlib import metadata
 from pathlib import Path
 
 from ..figures import COUNTS
-from ..report.runfolder import RUN_JSON, RunFolder
+from ..report.live import write_live
+from ..report.runfolder import RunFolder, write_record
 from .execute import NotebookOutcome
 from .plan import Step
 
@@ -98,6 +101,9 @@ class StepRecord:
     attempts: int = 0
     configured: bool | None = None
     tables_changed: dict | None = None
+    earlier: list[dict] = field(default_factory=list)
+    progress: dict | None = None
+    """While the step runs: what its kernel reported so far (``stream``, ``pages``, ``records``)."""
     ended: bool = False
     """Whether the step ever ended: from then on ``run.json`` carries its ``tables_changed``."""
 
@@ -108,9 +114,23 @@ class StepRecord:
 
     def start(self, notebook: str) -> None:
         self.status, self.started_at, self.finished_at, self.duration_s = RUNNING, iso(now_utc()), None, None
+        self.progress = None
         self.error_class = self.error_message = None
         self.attempts += 1
         self.notebook = notebook
+
+    def set_aside(self) -> tuple[str, str] | None:
+        """Keep the last attempt of a step about to run again: its outcome goes to ``earlier``; returns its
+        notebook's name and the name it is kept under (``NN-entity.attempt1.ipynb``), None if it never ran."""
+        if not self.notebook:
+            return None
+        kept = f"{Path(self.notebook).stem}.attempt{self.attempts}"
+        self.earlier.append({"attempt": self.attempts, "status": self.status, "started_at": self.started_at,
+                             "finished_at": self.finished_at, "error_class": self.error_class,
+                             "error_message": self.error_message, "notebook": f"{kept}.ipynb",
+                             "html": f"{kept}.html"})
+        current, self.notebook, self.html = self.notebook, None, None
+        return current, f"{kept}.ipynb"
 
     def skip(self, reason: str, *, configured: bool | None = None) -> None:
         """Skipped for ``reason``; ``configured=False`` when its source is not configured."""
@@ -119,6 +139,7 @@ class StepRecord:
     def end(self, status: str, outcome: NotebookOutcome, counts: dict | None, api_calls: int | None) -> None:
         """The step ended as ``outcome`` says; its rendering is noted once made."""
         self.status, self.finished_at, self.duration_s = status, iso(now_utc()), round(outcome.duration_s, 2)
+        self.progress = None
         self.counts, self.api_calls, self.html = counts, api_calls, None
         self.tables_changed, self.ended = (outcome.figures or {}).get("tables_changed"), True
         self.error_class, self.error_message = outcome.error_class, outcome.error_message
@@ -185,6 +206,8 @@ class RunRecord:
     summary: SummaryRecord | None = None
     secrets_found: list[str] = field(default_factory=list)
     error: str | None = None
+    manual: bool = False
+    """A notebook run by hand (``vmsync.notebook.manual``), not by ``vmsync run``."""
 
     @classmethod
     def new(cls, run_id: str, plan: list[Step], *, mode: str, database: str, parameters: dict,
@@ -197,7 +220,8 @@ class RunRecord:
     def from_json(cls, data: dict) -> RunRecord:
         """The record a ``run.json`` holds; ``ValueError`` when it holds something else."""
         try:
-            values = {f.name: data[f.name] for f in fields(cls)}
+            values = {f.name: data[f.name] for f in fields(cls) if f.name != "manual"}
+            values["manual"] = bool(data.get("manual"))
             values["attempts"] = [Attempt(**a) for a in data["attempts"]]
             values["steps"] = [StepRecord.from_json(s) for s in data["steps"]]
             values["summary"] = SummaryRecord(**data["summary"]) if data["summary"] else None
@@ -217,23 +241,28 @@ class RunRecord:
         return data
 
     def save(self, folder: RunFolder) -> None:
-        tmp = folder.path / f".{RUN_JSON}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(self.to_json(), indent=2, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, folder.record_path)
+        """``run.json`` and the live page made from it (``report.live``)."""
+        data = self.to_json()
+        write_record(folder, data)
+        write_live(folder, data)
 
     def plan(self, notebooks_dir: Path) -> list[Step]:
         """The steps of the recorded run, to resume it with the same numbering."""
         return [Step(s.index, s.entity, tuple(s.depends_on), notebooks_dir / f"{s.entity}.ipynb")
                 for s in self.steps]
 
-    def begin_attempt(self, now: datetime) -> None:
-        """Start (or resume) the run: every step not succeeded goes back to pending."""
+    def begin_attempt(self, now: datetime) -> list[tuple[str, str]]:
+        """Start (or resume) the run: every step not succeeded goes back to pending, its last attempt set
+        aside; returns the notebooks to keep under another name: ``(name, kept as)``."""
         self.status, self.finished_at, self.pid, self.host = RUNNING, None, os.getpid(), socket.gethostname()
         self.attempts.append(Attempt(iso(now), None, os.getpid(), socket.gethostname(), RUNNING))
+        kept = []
         for step in self.steps:
             if step.status in TO_RERUN:
+                kept.append(step.set_aside())
                 step.status, step.reason, step.configured = PENDING, None, None
         self.secrets_found = []
+        return [k for k in kept if k]
 
     def end_attempt(self, status: str, now: datetime) -> None:
         self.status = status

@@ -19,12 +19,14 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..config import project_db_url
 from ..entities import create_schema
 from ..errors import SyncError, UsageError
 from ..report import alerts
@@ -139,7 +141,7 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
     base = settings_from(dict(os.environ), options.env_file, need_salesforce=not uses_sandbox)
     runs_dir = Path(options.runs_dir or base.runs_dir).absolute()
     check_runs_dir(runs_dir)
-    db_url = options.db_url or (SANDBOX_DB_URL if options.sandbox else base.db_url.reveal())
+    db_url = project_db_url(options.db_url or (SANDBOX_DB_URL if options.sandbox else base.db_url.reveal()))
     engine, exists = preflight.open_database(db_url)
     stack.callback(engine.dispose)
     notebooks_dir = options.notebooks_dir or default_notebooks_dir()
@@ -191,6 +193,8 @@ def _plan(options: RunOptions, runs_dir: Path, db_url: str,
         return None, None, build_plan(options.only, options.exclude, notebooks_dir)
     folder = find_run(runs_dir, options.resume)
     rec = RunRecord.load(folder)
+    if rec.manual:
+        raise UsageError(f"run {options.resume} is a notebook run by hand: run the notebook again instead")
     if rec.database != preflight.safe_url(db_url):
         raise UsageError(f"run {options.resume} ran against {rec.database}, not {preflight.safe_url(db_url)}; "
                          "pass --db with that database to resume it")
@@ -227,10 +231,19 @@ def _create_schema(engine: Engine, attempts: int = 3) -> None:
             time.sleep(0.2 * attempt)
 
 
+def _begin_attempt(run: RunContext, now: datetime) -> None:
+    """Start an attempt of the run; the notebooks of steps run again are kept under their attempt's name
+    (``NN-entity.attempt1.ipynb`` and its HTML), so a resumed run keeps every failure and its traceback."""
+    run.folder.path.mkdir(parents=True, exist_ok=True)
+    for current, kept in run.record.begin_attempt(now):
+        for name, target in ((current, kept), (f"{Path(current).stem}.html", f"{Path(kept).stem}.html")):
+            if (run.folder.path / name).exists():
+                os.replace(run.folder.path / name, run.folder.path / target)
+
+
 def _unreachable(run: RunContext, exc: SyncError) -> RunResult:
     rec, folder = run.record, run.folder
-    folder.path.mkdir(parents=True, exist_ok=True)
-    rec.begin_attempt(now_utc())
+    _begin_attempt(run, now_utc())
     rec.error = f"{exc.error_class}: {exc.message}"
     rec.end_attempt(FAILED, now_utc())
     rec.save(folder)
@@ -245,9 +258,8 @@ def _unreachable(run: RunContext, exc: SyncError) -> RunResult:
 
 def _execute(run: RunContext, org_id: str) -> RunResult:
     rec, folder, engine, options = run.record, run.folder, run.engine, run.options
-    folder.path.mkdir(parents=True, exist_ok=True)
     now = now_utc()
-    rec.begin_attempt(now)
+    _begin_attempt(run, now)
     rec.org_id = org_id
     rec.error = None
     rec.save(folder)
@@ -296,15 +308,19 @@ def _renderings(run: RunContext, renderer: render.Renderer) -> None:
     before rendering them) and note each in the record."""
     rec, folder = run.record, run.folder
     entries = [s for s in rec.steps if s.notebook] + ([rec.summary] if rec.summary else [])
-    for entry in entries:
-        notebook, html = folder.path / entry.notebook, folder.html(Path(entry.notebook).stem)
+    earlier = [e for s in rec.steps for e in s.earlier]
+    for notebook_name, hide_code in [(e.notebook, e is rec.summary) for e in entries] + \
+            [(e["notebook"], False) for e in earlier]:
+        notebook, html = folder.path / notebook_name, folder.html(Path(notebook_name).stem)
         if notebook.exists() and not html.exists() and not renderer.pending(html):
-            renderer.submit(notebook, html, hide_code=entry is rec.summary)
+            renderer.submit(notebook, html, hide_code=hide_code)
     for target, reason in renderer.wait().items():
         print(f"could not render {target.name}: {reason}", file=run.out)
     for entry in entries:
         html = folder.html(Path(entry.notebook).stem)
         entry.html = html.name if html.exists() else None
+    for entry in earlier:
+        entry["html"] = entry["html"] if folder.html(Path(entry["notebook"]).stem).exists() else None
 
 
 def _run_summary(run: RunContext, steps: StepContext, notebook: Path, watchdog: Watchdog) -> None:

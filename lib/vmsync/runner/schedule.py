@@ -143,10 +143,22 @@ def run_steps(plan: list[Step], record: RunRecord, ctx: StepContext, watchdog: W
             step, outcome = done.get(timeout=0.5)
         except queue.Empty:
             ctx.progress.refresh()
+            if _note_pages(running, steps, ctx.progress):
+                save()  # the live page shows the pages so far
             continue
         del running[step.entity]
         _finish(steps[step.entity], step, outcome, ctx, interrupted=stop.is_set())
         changed(steps[step.entity])
+
+
+def _note_pages(running: dict[str, Step], steps: dict[str, StepRecord], progress: Progress) -> bool:
+    """Copy what the running steps' kernels reported into their records; whether anything changed."""
+    changed = False
+    for entity in running:
+        pages = progress.pages(entity)
+        if pages and pages != steps[entity].progress:
+            steps[entity].progress, changed = pages, True
+    return changed
 
 
 def _unconfigured(step: Step, ctx: StepContext) -> str | None:

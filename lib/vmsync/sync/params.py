@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -16,8 +17,8 @@ _RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
 def manual_run_id() -> str:
-    """The run id of a notebook run by hand, outside ``vmsync run``."""
-    return "manual-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    """The run id of a notebook run by hand, outside ``vmsync run``: two started the same second differ."""
+    return "manual-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
 
 
 @dataclass(frozen=True)

@@ -307,6 +307,8 @@ def open_sandbox(state_dir: Path, preset: str = "tiny", seed: int = 1, *, port: 
         "login_url": server.base_url, "instance_url": server.base_url, "api_version": DEFAULT_API_VERSION,
         "username": creds.username, "password": creds.password, "security_token": creds.security_token,
         "consumer_key": creds.consumer_key, "consumer_secret": creds.consumer_secret,
+        "private_key_file": str(org.consumer_certificate.private_key),
+        "consumer_certificate": str(org.consumer_certificate.certificate),
         "ca_bundle": str(certificates.ca_cert), "admin_token": org.admin_token, "org_id": org.org_id,
         "preset": preset, "seed": seed, "pid": os.getpid(), "pathful_report": str(report),
     }

@@ -20,7 +20,8 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_DB_URL = "sqlite:///vms.db"
 DEFAULT_RUNS_DIR = "runs"
-DEFAULT_API_VERSION = "59.0"
+DEFAULT_API_VERSION = "66.0"
+SOAP_LAST_API_VERSION = "64.0"  # SOAP login() is gone from API 65.0 (docs/salesforce.md#login)
 MASK = "***"
 
 DB_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
@@ -77,6 +78,7 @@ class Settings:
     sf_ca_bundle: Path | None
     sf_consumer_key: str | None
     sf_consumer_secret: Secret
+    sf_private_key_file: Path | None
     db_url: Secret
     runs_dir: Path
     api_version: str
@@ -87,9 +89,14 @@ class Settings:
         return make_url(self.db_url.reveal()).render_as_string(hide_password=True)
 
     @property
-    def uses_oauth(self) -> bool:
-        """True when a connected app's consumer key and secret are configured."""
-        return bool(self.sf_consumer_key and self.sf_consumer_secret)
+    def login_flow(self) -> str:
+        """How vmsync logs in: ``jwt`` (consumer key, user, private key), ``client_credentials`` (consumer key
+        and secret, no user), ``oauth_password`` (consumer key and secret with a user) or ``soap``."""
+        if self.sf_consumer_key and self.sf_private_key_file:
+            return "jwt"
+        if self.sf_consumer_key and self.sf_consumer_secret:
+            return "oauth_password" if self.sf_username else "client_credentials"
+        return "soap"
 
     def secret_values(self) -> tuple[str, ...]:
         """The secret strings an artifact must never contain (non-empty ones only)."""
@@ -99,8 +106,19 @@ class Settings:
             self.sf_security_token.reveal(),
             self.sf_consumer_secret.reveal(),
             str(db_password) if db_password else "",
+            *self._private_key_lines(),
         )
         return tuple(dict.fromkeys(v for v in values if v))
+
+    def _private_key_lines(self) -> list[str]:
+        """The base64 lines of the JWT private key: a printed key shows them, one per output line."""
+        if self.sf_private_key_file is None:
+            return []
+        try:
+            text = self.sf_private_key_file.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            return []
+        return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("-----")]
 
     def __repr__(self) -> str:
         parts = []
@@ -194,26 +212,39 @@ def load_settings(
         problems.append(f"{name} is not set: put it in the environment or in .env")
 
     consumer_key, consumer_secret = get("SF_CONSUMER_KEY"), get("SF_CONSUMER_SECRET")
-    if bool(consumer_key) != bool(consumer_secret):
-        given, absent = ("SF_CONSUMER_KEY", "SF_CONSUMER_SECRET") if consumer_key else \
-            ("SF_CONSUMER_SECRET", "SF_CONSUMER_KEY")
-        problems.append(f"{absent} is not set but {given} is: set both for OAuth, or neither for SOAP login")
-    client_credentials = bool(consumer_key and consumer_secret) and not get("SF_USERNAME")
-
+    private_key_file = _check_private_key_file(get("SF_PRIVATE_KEY_FILE"), problems)
     username, password = get("SF_USERNAME"), get("SF_PASSWORD")
+    jwt = bool(get("SF_PRIVATE_KEY_FILE"))
+    if jwt and not consumer_key:
+        problems.append("SF_CONSUMER_KEY is not set but SF_PRIVATE_KEY_FILE is: the JWT bearer flow needs the "
+                        "connected app's consumer key, SF_USERNAME and the private key file")
+    elif not jwt and consumer_key and not consumer_secret:
+        problems.append("SF_CONSUMER_SECRET is not set but SF_CONSUMER_KEY is: set SF_PRIVATE_KEY_FILE for the "
+                        "JWT bearer flow, or SF_CONSUMER_SECRET for client credentials")
+    elif consumer_secret and not consumer_key:
+        problems.append("SF_CONSUMER_KEY is not set but SF_CONSUMER_SECRET is: set both for OAuth, or neither "
+                        "for SOAP login")
+    client_credentials = bool(consumer_key and consumer_secret) and not username and not jwt
+
     if need_salesforce and not client_credentials:
         if username is None:
             missing("SF_USERNAME")
-        if password is None:
+        if password is None and not jwt:
             missing("SF_PASSWORD")
+    soap = not consumer_key
 
     login_url = _check_login_url(get("SF_LOGIN_URL") or DEFAULT_LOGIN_URL, problems)
     ca_bundle = _check_ca_bundle(get("SF_CA_BUNDLE"), problems)
     db_url = get("VMSYNC_DB_URL") or DEFAULT_DB_URL
     _check_db_url(db_url, problems)
-    api_version = get("VMSYNC_API_VERSION") or DEFAULT_API_VERSION
+    api_version = get("VMSYNC_API_VERSION") or (SOAP_LAST_API_VERSION if soap else DEFAULT_API_VERSION)
     if not _API_VERSION_RE.match(api_version):
-        problems.append(f"VMSYNC_API_VERSION must look like 59.0 (no leading v), not {api_version!r}")
+        problems.append(f"VMSYNC_API_VERSION must look like {DEFAULT_API_VERSION} (no leading v), not "
+                        f"{api_version!r}")
+    elif soap and need_salesforce and float(api_version) > float(SOAP_LAST_API_VERSION):
+        problems.append(f"VMSYNC_API_VERSION is {api_version} but SOAP login (SF_USERNAME and SF_PASSWORD "
+                        f"without SF_CONSUMER_KEY) is gone from API 65.0: log in with the JWT bearer flow or "
+                        f"client credentials (README), or set VMSYNC_API_VERSION={SOAP_LAST_API_VERSION}")
 
     if problems:
         raise ConfigError(problems)
@@ -225,6 +256,7 @@ def load_settings(
         sf_ca_bundle=ca_bundle,
         sf_consumer_key=consumer_key,
         sf_consumer_secret=Secret(consumer_secret or ""),
+        sf_private_key_file=private_key_file,
         db_url=Secret(db_url),
         runs_dir=Path(get("VMSYNC_RUNS_DIR") or DEFAULT_RUNS_DIR),
         api_version=api_version,
@@ -247,6 +279,24 @@ def _check_login_url(url: str, problems: list[str]) -> str:
         problems.append(f"SF_LOGIN_URL must be https://host[:port], e.g. {DEFAULT_LOGIN_URL}, not {shown}")
         return url
     return f"https://{parts.netloc}"
+
+
+def _check_private_key_file(value: str | None, problems: list[str]) -> Path | None:
+    """The JWT bearer flow's private key: a readable PEM file (its content is never shown)."""
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        problems.append(f"SF_PRIVATE_KEY_FILE points to {path}, which cannot be read: give the path of the PEM "
+                        "private key whose certificate the connected app holds")
+        return None
+    if "PRIVATE KEY-----" not in text:
+        problems.append(f"SF_PRIVATE_KEY_FILE points to {path}, which holds no PEM private key (-----BEGIN "
+                        "PRIVATE KEY-----): give the key that signed the connected app's certificate")
+        return None
+    return path
 
 
 def _check_ca_bundle(value: str | None, problems: list[str]) -> Path | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 from vmsync.runner.secrets import scan_and_redact
 
+from ..conftest import private_key_lines
 from .conftest import make_notebook, run_in_process
 
 SESSION = "00D000000000001!AQ" + "x7Yz_-" * 10
@@ -37,7 +39,7 @@ def test_a_notebook_that_prints_credentials_fails_the_run_and_is_redacted(sandbo
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     make_notebook(notebooks / "schools.ipynb",
-                  "import os\nprint('password:', os.environ['SF_PASSWORD'])",
+                  "import os\nprint('key:', open(os.environ['SF_PRIVATE_KEY_FILE']).read())",
                   "from vmsync.config import load_settings\nfrom vmsync.salesforce import connect\n"
                   "print('session:', connect(load_settings()).sf.session_id)")
     result, report = run_in_process(sandbox, tmp_path, only=["schools"], notebooks_dir=notebooks)
@@ -46,11 +48,13 @@ def test_a_notebook_that_prints_credentials_fails_the_run_and_is_redacted(sandbo
     assert result.record["status"] == "failed"
     assert result.record["steps"][0]["status"] == "succeeded", "the step did run; the leak fails the run"
     found = "\n".join(result.record["secrets_found"])
-    assert "01-schools.ipynb: 1 x configured secret" in found
+    assert re.search(r"01-schools\.ipynb: \d+ x configured secret", found), "the private key printed"
     assert "01-schools.ipynb: 1 x Salesforce session id" in found and "01-schools.html" in found
     assert "secret found and redacted" in report
-    password = sandbox.connection["password"]
+    key_lines = private_key_lines(sandbox.connection)
     for path in (tmp_path / "runs").rglob("*"):
         if path.is_file():
-            assert password not in path.read_text() and sandbox.connection["org_id"][:15] + "!" not in path.read_text()
-    assert "password: ***" in (result.folder / "01-schools.ipynb").read_text()
+            text = path.read_text()
+            assert not any(line in text for line in key_lines)
+            assert sandbox.connection["org_id"][:15] + "!" not in text
+    assert '"key: -----BEGIN PRIVATE KEY-----\\n",\n      "***\\n"' in (result.folder / "01-schools.ipynb").read_text()

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vmsync.config import load_settings
 from vmsync.errors import ErrorClass, SyncError
@@ -47,17 +49,37 @@ def faulty(clean_sandbox):
 
 # --- logins ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("flow", ["soap", "oauth password", "oauth client credentials"])
+@pytest.mark.parametrize("flow", ["soap", "oauth password", "oauth client credentials", "jwt bearer"])
 def test_login_flows_reach_the_same_org(sandbox, flow):
     c = sandbox.connection
     extra = {} if flow == "soap" else {"SF_CONSUMER_KEY": c["consumer_key"], "SF_CONSUMER_SECRET": c["consumer_secret"]}
     if flow == "oauth client credentials":
         extra.update(SF_USERNAME=None, SF_PASSWORD=None)
+    if flow == "jwt bearer":
+        extra = {"SF_CONSUMER_KEY": c["consumer_key"], "SF_PRIVATE_KEY_FILE": c["private_key_file"],
+                 "SF_PASSWORD": None, "SF_SECURITY_TOKEN": None}
     client = client_for(sandbox, **extra)
     assert client.api_calls == 1  # the login
     assert client.org_id.startswith("00D") and len(client.org_id) == 18
     assert client.count("SELECT COUNT() FROM Account") > 0
     assert client.api_calls == 2
+
+
+@pytest.mark.parametrize(("case", "code"), [("a key the connected app does not hold", "invalid assertion"),
+                                             ("a user the app does not know", "hasn't approved this consumer")])
+def test_refused_jwt_bearer_login_is_auth_and_not_retried(sandbox, tmp_path, case, code):
+    c = sandbox.connection
+    key = tmp_path / "other.key"
+    key.write_bytes(rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    jwt = {"SF_CONSUMER_KEY": c["consumer_key"], "SF_PASSWORD": None,
+           "SF_PRIVATE_KEY_FILE": str(key) if case.startswith("a key") else c["private_key_file"]}
+    if case.startswith("a user"):
+        jwt["SF_USERNAME"] = "someone.else@example.org"
+    with pytest.raises(SyncError) as info:
+        client_for(sandbox, **jwt)
+    assert info.value.error_class is ErrorClass.AUTH
+    assert code in str(info.value) and "(after" not in str(info.value)
 
 
 def test_org_id_matches_the_organization_object(sandbox):

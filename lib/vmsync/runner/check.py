@@ -35,6 +35,9 @@ INCREMENTAL_EXTRA = 3  # a stream's describe, getDeleted and leavers query
 FULL_EXTRA = 2  # a stream's describe and the COUNT() that picks REST or Bulk
 BULK_CALLS = 4  # a Bulk 2.0 job's create and polls
 BULK_PAGE = 50_000
+SOAP_RETIRING = ("SOAP login() (SF_USERNAME + SF_PASSWORD) stops working in every API version with Salesforce's "
+                 "Summer '27 release and is off in new orgs: move to the JWT bearer flow or client credentials "
+                 "(README, Logging in to Salesforce)")
 
 
 @dataclass
@@ -133,6 +136,8 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
         bad(str(exc))
         return 1
     ok(f"login to {settings.sf_login_url} as {settings.sf_username or 'the connected app'}: org {client.org_id}")
+    if settings.login_flow == "soap":
+        print(f"  warn  {SOAP_RETIRING}", file=out)
     recorded = preflight.recorded_org(engine) if exists else None
     if recorded and recorded != client.org_id:
         bad(f"the database was synced from org {recorded}, not {client.org_id} (run with --allow-other-org "

@@ -20,11 +20,17 @@ SandboxOpener = Callable[[str, Path], contextlib.AbstractContextManager[dict]]
 
 
 def sandbox_environment(connection: dict) -> dict[str, str]:
-    """The ``SF_*`` settings that point a kernel at a sandbox org (SOAP login, the sandbox's CA), and its Pathful
-    session report as the virtual sessions' source."""
-    return {"SF_USERNAME": connection["username"], "SF_PASSWORD": connection["password"],
-            "SF_SECURITY_TOKEN": connection["security_token"], "SF_LOGIN_URL": connection["login_url"],
-            "SF_CA_BUNDLE": str(connection["ca_bundle"]), "SF_CONSUMER_KEY": "", "SF_CONSUMER_SECRET": "",
+    """The ``SF_*`` settings that point a kernel at a sandbox org, and its Pathful session report as the
+    virtual sessions' source.
+
+    The login is the JWT bearer flow with the sandbox's own key pair: the flow the README recommends, at the
+    default (current) API version, so that ``make run`` exercises what an operator runs. SOAP login is gone
+    from API 65.0 and only serves orgs that still allow it; the sandbox still answers it at 64.0 and below.
+    """
+    return {"SF_USERNAME": connection["username"], "SF_CONSUMER_KEY": connection["consumer_key"],
+            "SF_PRIVATE_KEY_FILE": connection["private_key_file"], "SF_PASSWORD": "", "SF_SECURITY_TOKEN": "",
+            "SF_CONSUMER_SECRET": "", "SF_LOGIN_URL": connection["login_url"],
+            "SF_CA_BUNDLE": str(connection["ca_bundle"]),
             "VMSYNC_PATHFUL_SOURCE": connection.get("pathful_report", "")}
 
 

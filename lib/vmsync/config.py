@@ -82,6 +82,8 @@ class Settings:
     db_url: Secret
     runs_dir: Path
     api_version: str
+    prune_keep: int | None = None
+    prune_days: int | None = None
 
     @property
     def db_url_safe(self) -> str:
@@ -100,15 +102,25 @@ class Settings:
 
     def secret_values(self) -> tuple[str, ...]:
         """The secret strings an artifact must never contain (non-empty ones only)."""
-        db_password = make_url(self.db_url.reveal()).password
-        values = (
-            self.sf_password.reveal(),
-            self.sf_security_token.reveal(),
-            self.sf_consumer_secret.reveal(),
-            str(db_password) if db_password else "",
-            *self._private_key_lines(),
-        )
+        values = (v for named in self.named_secrets().values() for v in named)
         return tuple(dict.fromkeys(v for v in values if v))
+
+    def named_secrets(self) -> dict[str, tuple[str, ...]]:
+        """Each secret setting and the strings it puts in the world (a private key: its lines)."""
+        db_password = make_url(self.db_url.reveal()).password
+        return {
+            "SF_PASSWORD": (self.sf_password.reveal(),),
+            "SF_SECURITY_TOKEN": (self.sf_security_token.reveal(),),
+            "SF_CONSUMER_SECRET": (self.sf_consumer_secret.reveal(),),
+            "the password in VMSYNC_DB_URL": (str(db_password) if db_password else "",),
+            "SF_PRIVATE_KEY_FILE": tuple(self._private_key_lines()),
+        }
+
+    def public_values(self) -> tuple[str, ...]:
+        """Settings that are not secret but show up in reports: a secret inside one cannot be told from it."""
+        url = make_url(self.db_url.reveal())
+        values = (self.sf_username, self.sf_login_url, url.drivername, url.username, url.host, url.database)
+        return tuple(v for v in values if v)
 
     def _private_key_lines(self) -> list[str]:
         """The base64 lines of the JWT private key: a printed key shows them, one per output line."""
@@ -246,6 +258,9 @@ def load_settings(
                         f"without SF_CONSUMER_KEY) is gone from API 65.0: log in with the JWT bearer flow or "
                         f"client credentials (README), or set VMSYNC_API_VERSION={SOAP_LAST_API_VERSION}")
 
+    prune_keep = _positive_int("VMSYNC_PRUNE_KEEP", get("VMSYNC_PRUNE_KEEP"), "runs", problems)
+    prune_days = _positive_int("VMSYNC_PRUNE_DAYS", get("VMSYNC_PRUNE_DAYS"), "days", problems)
+
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -260,7 +275,18 @@ def load_settings(
         db_url=Secret(db_url),
         runs_dir=Path(get("VMSYNC_RUNS_DIR") or DEFAULT_RUNS_DIR),
         api_version=api_version,
+        prune_keep=prune_keep,
+        prune_days=prune_days,
     )
+
+
+def _positive_int(name: str, value: str | None, unit: str, problems: list[str]) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        problems.append(f"{name} must be a whole number of {unit}, 1 or more, not {value!r}")
+        return None
+    return int(value)
 
 
 def _check_login_url(url: str, problems: list[str]) -> str:

@@ -4,6 +4,7 @@ REST and Bulk 2.0 alike, and every failure mode retried or classified as it shou
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -297,3 +298,22 @@ def test_updated_ids(sandbox):
     assert isinstance(result.ids, list) and result.latest_date_covered is not None
     with pytest.raises(ValueError, match="aware"):
         client.updated("Contact", datetime(2024, 1, 1), now)
+
+
+def test_an_unreachable_host_is_retried_with_one_short_line_per_attempt(caplog):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = load_settings({"SF_USERNAME": "u@x.org", "SF_PASSWORD": "pw-long-enough",
+                              "SF_LOGIN_URL": f"https://127.0.0.1:{port}"}, env_file=None)
+    with caplog.at_level(logging.DEBUG), pytest.raises(SyncError) as info:
+        connect(settings, retry=FAST)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in warnings] == ["vmsync.salesforce"] * (FAST.attempts - 1), "no library warnings"
+    for number, record in enumerate(warnings, start=1):
+        line = record.getMessage()
+        assert f"cannot reach 127.0.0.1:{port}: connection refused" in line and "\n" not in line
+        assert f"(attempt {number} of {FAST.attempts}); retrying in" in line
+        assert "HTTPSConnectionPool" not in line and "Max retries" not in line
+    assert info.value.error_class is ErrorClass.NETWORK
+    assert f"cannot reach 127.0.0.1:{port}: connection refused" in str(info.value)

@@ -27,8 +27,17 @@ from ..store import runs
 from ..sync.params import StepParams
 from ..sync.reconcile import reconcile
 from . import preflight
-from .environment import SANDBOX_DB_URL, SandboxOpener, sandbox_environment, settings_from, start_sandbox
+from .environment import (
+    SANDBOX_DB_URL,
+    SandboxOpener,
+    check_step_settings,
+    sandbox_environment,
+    settings_from,
+    start_sandbox,
+)
+from .folder import MB, check_runs_dir
 from .lock import current_holder, is_stale
+from .secrets import choose_secrets
 
 CALLS_PER_STEP = 2  # a login, the limits read
 INCREMENTAL_EXTRA = 3  # a stream's describe, getDeleted and leavers query
@@ -51,6 +60,7 @@ class CheckOptions:
     connection: dict | None = None
     env_file: str | None = ".env"
     reconcile: bool = False
+    runs_dir: Path | None = None
 
 
 def stream_calls(count: int, *, full: bool, params: StepParams) -> int:
@@ -112,6 +122,9 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
     base = settings_from(dict(os.environ), options.env_file,
                      need_salesforce=not (options.sandbox or options.connection is not None))
     ok("configuration")
+    runs_dir = options.runs_dir or base.runs_dir
+    needed = check_runs_dir(runs_dir.absolute())
+    ok(f"runs folder {runs_dir} is writable, with room for a run (about {needed / MB:.0f} MB)")
     db_url = options.db_url or (SANDBOX_DB_URL if options.sandbox else base.db_url.reveal())
     engine, exists = preflight.open_database(db_url)
     stack.callback(engine.dispose)
@@ -127,6 +140,10 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
         connection = start_sandbox(options.open_sandbox, options.sandbox_preset, options.sandbox_dir, stack)
     env = {**os.environ, **(sandbox_environment(connection) if connection else {})}
     settings = settings_from(env, options.env_file)
+    check_step_settings(env, options.env_file)
+    ok("settings of the steps (Pathful source, time zone)")
+    for warning in choose_secrets(settings.named_secrets(), settings.public_values())[1]:
+        print(f"  warn  {warning}", file=out)
     try:
         client = preflight.connect_org(settings)
     except SyncError as exc:

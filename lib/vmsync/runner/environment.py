@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..config import ConfigError, Settings, load_settings
 from ..errors import UsageError
+from ..virtual.options import setting_problems
 
 SANDBOX_DB_URL = "sqlite:///sandbox.db"
 
@@ -39,7 +40,19 @@ def settings_from(environ: Mapping[str, str] | None, env_file: str | None, *, ne
     try:
         return load_settings(environ, env_file, need_salesforce=need_salesforce)
     except ConfigError as exc:
-        raise UsageError("the configuration is not usable:\n  " + "\n  ".join(exc.problems)) from None
+        raise _unusable(exc.problems) from None
+
+
+def check_step_settings(environ: Mapping[str, str], env_file: str | None) -> None:
+    """Refuse the settings a step would fail on (the virtual sessions' source and time zone) before a run
+    writes anything: one ``UsageError`` listing them all."""
+    problems = setting_problems(environ, env_file)
+    if problems:
+        raise _unusable(problems)
+
+
+def _unusable(problems: list[str]) -> UsageError:
+    return UsageError("the configuration is not usable:\n  " + "\n  ".join(problems))
 
 
 def start_sandbox(opener: SandboxOpener | None, preset: str, state_dir: Path, stack: contextlib.ExitStack) -> dict:

@@ -205,3 +205,23 @@ def test_settings_are_frozen():
     s = load()
     with pytest.raises(AttributeError):
         s.sf_username = "other"  # type: ignore[misc]
+
+
+def test_env_file_is_read_as_python_dotenv_reads_it(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "export SF_USERNAME = sync@vms.org   # spaces around = and a comment\n"
+        "SF_PASSWORD='pa$${not}expanded\"x'\n"
+        'VMSYNC_SMTP_FROM="vmsync <ops@example.org>"\n'
+        'NOTE="a value over\n'
+        'two lines"\n'
+        "EMPTY=\n")
+    values = read_env_file(env_file)
+    assert values == {"SF_USERNAME": "sync@vms.org", "SF_PASSWORD": 'pa$${not}expanded"x',
+                      "VMSYNC_SMTP_FROM": "vmsync <ops@example.org>", "NOTE": "a value over\ntwo lines",
+                      "EMPTY": ""}
+    env_file.write_text("SF_USERNAME=u\nNOTE=\"fine\"\nSF_PASSWORD='never closed\nVMSYNC_DB_URL=sqlite:///x.db\n")
+    with pytest.raises(ConfigError) as info:
+        read_env_file(env_file)
+    assert info.value.problems == [f"{env_file} line 3 (SF_PASSWORD) has an unclosed quote: close it"]
+    assert "never closed" not in str(info.value)

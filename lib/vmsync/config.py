@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dotenv.parser import parse_stream
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -27,6 +28,7 @@ MASK = "***"
 DB_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 _API_VERSION_RE = re.compile(r"^\d{2,3}\.\d$")
 _ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_ASSIGNMENT_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['\"]")
 
 
 class ConfigError(Exception):
@@ -141,54 +143,29 @@ class Settings:
 
 
 def read_env_file(path: str | os.PathLike) -> dict[str, str]:
-    """KEY=VALUE lines of a ``.env`` file: ``#`` comments, optional ``export``, optional quotes.
+    """The settings of a ``.env`` file, read by python-dotenv: ``#`` comments, optional ``export``, single or
+    double quotes (escapes inside double quotes), values over several lines inside quotes. Values are taken as
+    written: no ``${VAR}`` expansion, which would change a password holding ``${``.
 
-    Malformed lines are reported by line number only, never echoed: they may hold a secret.
+    Malformed lines are reported by line number (and key, when there is one), never echoed: they may hold a
+    secret.
     """
     values: dict[str, str] = {}
     problems: list[str] = []
-    text = Path(path).read_text(encoding="utf-8")
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        line = line.removeprefix("export ").lstrip()
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep or not _ENV_KEY_RE.match(key):
-            problems.append(f"{path} line {number} is not KEY=VALUE: fix or remove that line")
-            continue
-        try:
-            values[key] = _env_value(value.strip())
-        except ValueError:
-            problems.append(f"{path} line {number} ({key}) has an unclosed quote: close it")
+    with open(path, encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            number, key = binding.original.line, binding.key
+            if binding.error:
+                named = _ENV_ASSIGNMENT_RE.match(binding.original.string)
+                problems.append(f"{path} line {number} ({named[1]}) has an unclosed quote: close it" if named else
+                                f"{path} line {number} is not KEY=VALUE: fix or remove that line")
+            elif key is not None and (binding.value is None or not _ENV_KEY_RE.match(key)):
+                problems.append(f"{path} line {number} is not KEY=VALUE: fix or remove that line")
+            elif key is not None:
+                values[key] = binding.value
     if problems:
         raise ConfigError(problems)
     return values
-
-
-def _env_value(text: str) -> str:
-    """The value part of a ``.env`` line: quoted (with escapes inside double quotes) or bare up to ``#``."""
-    if text[:1] in ("'", '"'):
-        quote = text[0]
-        end = _closing_quote(text, quote)
-        inner = text[1:end]
-        if quote == '"':
-            inner = re.sub(r'\\([\\"nt])', lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), inner)
-        return inner
-    return re.split(r"\s#", text, maxsplit=1)[0].strip()
-
-
-def _closing_quote(text: str, quote: str) -> int:
-    i = 1
-    while i < len(text):
-        if text[i] == "\\" and quote == '"':
-            i += 2
-            continue
-        if text[i] == quote:
-            return i
-        i += 1
-    raise ValueError("unclosed quote")
 
 
 def environment(environ: Mapping[str, str] | None = None,

@@ -87,6 +87,10 @@ def _add_org_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL", help="database URL (default VMSYNC_DB_URL, or sqlite:///vms.db)")
 
 
+def _add_runs_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default VMSYNC_RUNS_DIR, or runs)")
+
+
 def _add_run(commands) -> None:
     from .runner.run import DEFAULT_CELL_TIMEOUT, DEFAULT_STEP_TIMEOUT
 
@@ -103,7 +107,7 @@ def _add_run(commands) -> None:
     run.add_argument("--parallel", type=_positive_int, default=2, metavar="N",
                      help="notebooks run at once when their dependencies are done (2)")
     run.add_argument("--resume", metavar="RUN_ID", help="rerun the failed, skipped and unstarted steps of a run")
-    run.add_argument("--runs-dir", type=Path, help="where run folders go (default VMSYNC_RUNS_DIR, or runs)")
+    _add_runs_dir(run)
     run.add_argument("--log", type=Path, metavar="FILE",
                      help="append everything the run prints to FILE (its folders made as needed), as cron wants")
     run.add_argument("--allow-other-org", action="store_true",
@@ -175,7 +179,7 @@ def _add_status(commands) -> None:
                                  description="Without RUN_ID: the last runs. With it: that run's steps; exit 0 "
                                              "when it succeeded, 1 when it did not.")
     status.add_argument("run_id", nargs="?", metavar="RUN_ID")
-    status.add_argument("--runs-dir", type=Path, help="where run folders are (default VMSYNC_RUNS_DIR, or runs)")
+    _add_runs_dir(status)
     status.set_defaults(run=_status, command_parser=status)
 
 
@@ -208,8 +212,7 @@ def _add_report(commands) -> None:
                     "input.",
     )
     report.add_argument("run_id", nargs="?", metavar="RUN_ID")
-    report.add_argument("--runs-dir", type=Path,
-                        help="where run folders are (default VMSYNC_RUNS_DIR, or runs)")
+    _add_runs_dir(report)
     report.add_argument("--db", metavar="URL", help="the run's database (default: the one run.json names, or "
                                                     "VMSYNC_DB_URL)")
     report.set_defaults(run=_report, command_parser=report)
@@ -242,7 +245,7 @@ def _add_prune(commands) -> None:
     prune.add_argument("--keep", type=int, metavar="N", help="keep the last N runs")
     prune.add_argument("--days", type=int, metavar="D", help="keep the runs of the last D days")
     prune.add_argument("--dry-run", action="store_true", help="only list what would be removed")
-    prune.add_argument("--runs-dir", type=Path, help="where run folders are (default VMSYNC_RUNS_DIR, or runs)")
+    _add_runs_dir(prune)
     prune.set_defaults(run=_prune, command_parser=prune)
 
 
@@ -271,7 +274,7 @@ def _add_check(commands) -> None:
                     "database per stream. Exit 0 when all is well, 1 when a check failed, 2 on bad configuration.",
     )
     _add_org_options(check)
-    check.add_argument("--runs-dir", type=Path, help="where run folders go (default VMSYNC_RUNS_DIR, or runs)")
+    _add_runs_dir(check)
     check.add_argument("--reconcile", action="store_true",
                        help="compare the Ids of live records in the org with the database, per stream")
     check.set_defaults(run=_check, command_parser=check)

@@ -190,6 +190,12 @@ def environ(sandbox, db_url: str | None = None, **overrides: str | None) -> dict
     return {k: v for k, v in env.items() if v is not None}
 
 
+def private_key_lines(connection: dict) -> list[str]:
+    """The base64 lines of the sandbox's JWT private key: what a leaked key looks like in a file."""
+    with open(connection["private_key_file"]) as key:
+        return [line.strip() for line in key if line.strip() and not line.startswith("-----")]
+
+
 def process_environ(sandbox, db_url: str, runs_dir=None) -> dict[str, str]:
     """The environment of a ``vmsync`` process pointed at ``sandbox`` and ``db_url`` (credentials in SF_*, as the
     runner gives them to a kernel), runs in ``runs_dir`` when given; SF_* / VMSYNC_* of this process left out."""

@@ -29,8 +29,8 @@ def test_defaults(tmp_path, monkeypatch):
     assert s.sf_ca_bundle is None
     assert s.db_url.reveal() == f"sqlite:///{tmp_path / 'vms.db'}"  # in the project folder, here
     assert s.runs_dir == tmp_path / "runs"
-    assert s.api_version == "59.0"
-    assert not s.uses_oauth
+    assert s.api_version == "64.0", "SOAP login is gone from API 65.0: a SOAP login stays at 64.0"
+    assert s.login_flow == "soap"
 
 
 def test_missing_credentials_name_the_setting_and_the_remedy():
@@ -139,19 +139,51 @@ def test_unsupported_database_urls(url, fragment):
 
 def test_api_version_checked():
     [message] = problems({**BASE, "VMSYNC_API_VERSION": "v59.0"})
-    assert message.startswith("VMSYNC_API_VERSION must look like 59.0")
+    assert message.startswith("VMSYNC_API_VERSION must look like 66.0")
+
+
+def test_soap_login_refused_at_an_api_version_without_it():
+    [message] = problems({**BASE, "VMSYNC_API_VERSION": "65.0"})
+    assert message.startswith("VMSYNC_API_VERSION is 65.0 but SOAP login") and "JWT bearer" in message
+    assert load({"VMSYNC_API_VERSION": "62.0"}).api_version == "62.0"
+    oauth = load_settings({"SF_CONSUMER_KEY": "ck", "SF_CONSUMER_SECRET": "cs"}, env_file=None)
+    assert oauth.api_version == "66.0", "the OAuth flows use a current API version by default"
 
 
 def test_consumer_key_and_secret_come_in_pairs():
     [message] = problems({**BASE, "SF_CONSUMER_KEY": "ck"})
     assert message.startswith("SF_CONSUMER_SECRET is not set but SF_CONSUMER_KEY is")
+    assert "SF_PRIVATE_KEY_FILE" in message
     s = load({"SF_CONSUMER_KEY": "ck", "SF_CONSUMER_SECRET": "cs-value"})
-    assert s.uses_oauth and "cs-value" in s.secret_values()
+    assert s.login_flow == "oauth_password" and "cs-value" in s.secret_values()
 
 
 def test_client_credentials_need_no_username():
     s = load_settings({"SF_CONSUMER_KEY": "ck", "SF_CONSUMER_SECRET": "cs"}, env_file=None)
-    assert s.sf_username is None and s.uses_oauth
+    assert s.sf_username is None and s.login_flow == "client_credentials"
+
+
+PEM_KEY = "-----BEGIN PRIVATE KEY-----\nMIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n"
+
+
+def test_jwt_bearer_needs_a_consumer_key_a_user_and_a_private_key_file(tmp_path):
+    key = tmp_path / "server.key"
+    key.write_text(PEM_KEY)
+    s = load_settings({"SF_USERNAME": "u@x.org", "SF_CONSUMER_KEY": "ck", "SF_PRIVATE_KEY_FILE": str(key)},
+                      env_file=None)
+    assert s.login_flow == "jwt" and s.sf_private_key_file == key and s.api_version == "66.0"
+    assert "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQC7" in s.secret_values(), "a printed key is a leak"
+    assert "MIIE" not in repr(s)
+    [message] = problems({"SF_USERNAME": "u@x.org", "SF_PRIVATE_KEY_FILE": str(key)})
+    assert message.startswith("SF_CONSUMER_KEY is not set but SF_PRIVATE_KEY_FILE is")
+    [message] = problems({"SF_CONSUMER_KEY": "ck", "SF_PRIVATE_KEY_FILE": str(key)})
+    assert message.startswith("SF_USERNAME is not set")
+    [message] = problems({"SF_USERNAME": "u", "SF_CONSUMER_KEY": "ck", "SF_PRIVATE_KEY_FILE": str(tmp_path / "no")})
+    assert message.startswith("SF_PRIVATE_KEY_FILE points to") and "cannot be read" in message
+    (tmp_path / "cert.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    [message] = problems({"SF_USERNAME": "u", "SF_CONSUMER_KEY": "ck",
+                          "SF_PRIVATE_KEY_FILE": str(tmp_path / "cert.pem")})
+    assert "holds no PEM private key" in message
 
 
 def test_every_problem_reported_at_once():
@@ -216,3 +248,23 @@ def test_settings_are_frozen():
     s = load()
     with pytest.raises(AttributeError):
         s.sf_username = "other"  # type: ignore[misc]
+
+
+def test_env_file_is_read_as_python_dotenv_reads_it(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "export SF_USERNAME = sync@vms.org   # spaces around = and a comment\n"
+        "SF_PASSWORD='pa$${not}expanded\"x'\n"
+        'VMSYNC_SMTP_FROM="vmsync <ops@example.org>"\n'
+        'NOTE="a value over\n'
+        'two lines"\n'
+        "EMPTY=\n")
+    values = read_env_file(env_file)
+    assert values == {"SF_USERNAME": "sync@vms.org", "SF_PASSWORD": 'pa$${not}expanded"x',
+                      "VMSYNC_SMTP_FROM": "vmsync <ops@example.org>", "NOTE": "a value over\ntwo lines",
+                      "EMPTY": ""}
+    env_file.write_text("SF_USERNAME=u\nNOTE=\"fine\"\nSF_PASSWORD='never closed\nVMSYNC_DB_URL=sqlite:///x.db\n")
+    with pytest.raises(ConfigError) as info:
+        read_env_file(env_file)
+    assert info.value.problems == [f"{env_file} line 3 (SF_PASSWORD) has an unclosed quote: close it"]
+    assert "never closed" not in str(info.value)

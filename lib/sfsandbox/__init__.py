@@ -10,7 +10,8 @@ Start one in a line, use it, stop it::
 
 ``sb.connection`` holds what a client needs (also written to ``<state_dir>/connection.json``, mode 0600):
 ``login_url``, ``instance_url``, ``username``, ``password``, ``security_token``, ``consumer_key``,
-``consumer_secret``, ``ca_bundle``, ``admin_token``. The server runs in a thread of this process by default,
+``consumer_secret``, ``private_key_file`` and ``consumer_certificate`` (the JWT bearer flow's key pair: the
+certificate is what the server verifies against), ``ca_bundle``, ``admin_token``. The server runs in a thread of this process by default,
 or in a subprocess (``in_process=False``, the same as ``sfsandbox serve``).
 """
 
@@ -33,7 +34,7 @@ from .sessions import DEFAULT_SESSION_TTL
 from .usage import DEFAULT_DAILY_LIMIT
 
 DEFAULT_VERSION = "59.0"
-GRANTS = ("soap", "password", "client_credentials")
+GRANTS = ("soap", "password", "client_credentials", "jwt")
 
 
 class SandboxError(RuntimeError):
@@ -205,8 +206,8 @@ class Sandbox:
                **kwargs):
         """A logged-in ``simple_salesforce.Salesforce`` (auto re-login on expired sessions included).
 
-        ``grant`` picks the login: ``soap`` (username, password + security token), ``password`` (OAuth
-        username-password) or ``client_credentials`` (OAuth). Login goes through the domain-fragment trick
+        ``grant`` picks the login: ``soap`` (username, password + security token; API 64.0 at most),
+        ``password`` (OAuth username-password), ``client_credentials`` or ``jwt`` (OAuth JWT bearer). Login goes through the domain-fragment trick
         (docs/salesforce.md#login-url), so the client stays unmodified.
         """
         from simple_salesforce import Salesforce
@@ -226,6 +227,10 @@ class Sandbox:
         if grant == "client_credentials":
             return Salesforce(consumer_key=c["consumer_key"], consumer_secret=c["consumer_secret"],
                               domain=oauth_domain, version=version, session=session, **kwargs)
+        if grant == "jwt":
+            return Salesforce(username=c["username"], consumer_key=c["consumer_key"],
+                              privatekey_file=c["private_key_file"], domain=oauth_domain, version=version,
+                              session=session, **kwargs)
         raise ValueError(f"grant must be one of {', '.join(GRANTS)}; got {grant!r}")
 
     def stop(self) -> None:

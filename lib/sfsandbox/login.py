@@ -1,4 +1,9 @@
-"""Logging in: SOAP ``login()`` and the OAuth 2.0 token endpoint (password and client-credentials grants).
+"""Logging in: SOAP ``login()`` and the OAuth 2.0 token endpoint (password, client-credentials and JWT bearer
+grants).
+
+SOAP ``login()`` is refused from API 65.0 on, as Salesforce removed it there (docs/salesforce.md#login). A JWT
+bearer assertion is checked as Salesforce checks it: RS256 signed by the key of the connected app's
+certificate, ``iss`` its consumer key, ``sub`` the user, ``aud`` this server, ``exp`` not passed.
 
 The SOAP envelope is parsed by namespace, not prefix, because the client's three envelope variants use
 different prefixes (docs/salesforce.md#login); the answer carries ``sessionId`` and ``serverUrl`` as
@@ -19,6 +24,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
+import jwt
+
 from .responses import XML_TYPE, ApiError, Response, json_response
 
 if TYPE_CHECKING:
@@ -27,6 +34,9 @@ if TYPE_CHECKING:
 
 PARTNER = "{urn:partner.soap.sforce.com}"
 INVALID_LOGIN = "Invalid username, password, security token; or user locked out."
+SOAP_LOGIN_REMOVED = 65.0  # the first API version without SOAP login()
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+TOKEN_PATH = "/services/oauth2/token"
 
 
 def _login_failed() -> ApiError:
@@ -34,6 +44,9 @@ def _login_failed() -> ApiError:
 
 
 def soap_login(org: Org, req: Request) -> Response:
+    if float(req.version) >= SOAP_LOGIN_REMOVED:
+        raise ApiError(500, "INVALID_OPERATION", f"login() is not available in API version {req.version}: SOAP "
+                                                 "login was removed in API 65.0; log in with OAuth 2.0")
     try:
         root = ET.fromstring(req.body)
     except ET.ParseError as exc:
@@ -120,8 +133,11 @@ def oauth_token(org: Org, req: Request) -> Response:
         raise ApiError(400, "invalid_request", "request body is not form-encoded text") from exc
     grant = form.get("grant_type", "")
     creds = org.credentials
-    if grant not in ("password", "client_credentials"):
+    if grant not in ("password", "client_credentials", JWT_BEARER):
         raise ApiError(400, "unsupported_grant_type", "grant type not supported")
+    if grant == JWT_BEARER:
+        _check_assertion(org, req, form.get("assertion", ""))
+        return _token_answer(org, req)
     key, secret = _client_credentials(req, form)
     if not secrets.compare_digest(key, creds.consumer_key):
         raise ApiError(400, "invalid_client_id", "client identifier invalid")
@@ -132,7 +148,45 @@ def oauth_token(org: Org, req: Request) -> Response:
         or not creds.password_matches(form.get("password", ""))
     ):
         raise ApiError(400, "invalid_grant", "authentication failure")
+    return _token_answer(org, req)
 
+
+def _check_assertion(org: Org, req: Request, assertion: str) -> None:
+    """Refuse a JWT bearer assertion as Salesforce does, each failure with its own OAuth error."""
+    try:
+        claims = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise ApiError(400, "invalid_grant", "invalid assertion") from exc
+    if not secrets.compare_digest(str(claims.get("iss", "")), org.credentials.consumer_key):
+        raise ApiError(400, "invalid_client_id", "client identifier invalid")
+    try:
+        jwt.decode(assertion, org.consumer_certificate.public_key(), algorithms=["RS256"],
+                   options={"require": ["exp"], "verify_aud": False})
+    except jwt.ExpiredSignatureError as exc:
+        raise ApiError(400, "invalid_grant", "expired authorization code") from exc
+    except jwt.PyJWTError as exc:
+        raise ApiError(400, "invalid_grant", "invalid assertion") from exc
+    if not _audience_is(req.base_url, claims.get("aud")):
+        raise ApiError(400, "invalid_grant", "audience is invalid")
+    if str(claims.get("sub", "")).strip().lower() != org.credentials.username.lower():
+        raise ApiError(400, "invalid_grant", "user hasn't approved this consumer")
+
+
+def _audience_is(base_url: str, aud: object) -> bool:
+    """Whether ``aud`` names this server: its URL, or what a client that reached it through the domain trick
+    writes (``https://host:port/services/oauth2/token#.salesforce.com``, docs/salesforce.md#login-url)."""
+    audiences = aud if isinstance(aud, list) else [aud]
+    for value in audiences:
+        if isinstance(value, str):
+            here = value.partition("#")[0].rstrip("/").removesuffix(TOKEN_PATH)
+            if here == base_url:
+                return True
+    return False
+
+
+def _token_answer(org: Org, req: Request) -> Response:
+    """A new session as the token endpoint answers it."""
+    creds = org.credentials
     token = org.sessions.issue()
     identity = f"{req.base_url}/id/{org.org_id}/{org.user_id}"
     issued_at = str(int(time.time() * 1000))

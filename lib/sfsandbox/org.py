@@ -16,7 +16,7 @@ from .clock import Clock
 from .cursors import Cursors
 from .faults import FaultSet
 from .jobs import BulkJobs
-from .sessions import DEFAULT_SESSION_TTL, Credentials, Sessions
+from .sessions import DEFAULT_SESSION_TTL, ConsumerCertificate, Credentials, Sessions
 from .shape import Shape
 from .store import Store
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
@@ -44,6 +44,7 @@ class Org:
         self.user = self.store.get("User", self.store.user_id)
         self.organization_name = self.store.get("Organization", self.store.org_id)["Name"]
         self.credentials = Credentials.load_or_create(self.state_dir, self.user["Username"])
+        self.consumer_certificate = ConsumerCertificate.load_or_create(self.state_dir)
         self.admin_token = secrets.token_urlsafe(24)
         self.sessions = Sessions(self.store.org_id, session_ttl)
         self.daily_limit = daily_limit

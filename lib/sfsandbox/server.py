@@ -22,6 +22,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import IO
 from urllib.parse import unquote_plus, urlsplit
 
 from . import control, login, routes
@@ -32,6 +33,7 @@ from .request import Request
 from .responses import ApiError, Response, not_found
 from .routes import Route
 from .sessions import DEFAULT_SESSION_TTL, write_private_json
+from .statelock import hold_state_folder
 from .tls import ensure_certificates
 from .usage import DEFAULT_DAILY_LIMIT
 
@@ -57,6 +59,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.tls = tls
         self.connection: dict = {}
         self.connection_path: Path | None = None
+        self.state_lock: IO[str] | None = None  # held while serving (statelock)
         self._serving = False
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
@@ -100,6 +103,9 @@ class SandboxServer(ThreadingHTTPServer):
         self.org.close()
         if self.connection_path is not None:
             self.connection_path.unlink(missing_ok=True)
+        if self.state_lock is not None:
+            self.state_lock.close()  # the state folder is free for another sandbox
+            self.state_lock = None
 
     def handle_error(self, request, client_address) -> None:
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
@@ -292,14 +298,22 @@ def open_sandbox(state_dir: Path, preset: str = "tiny", seed: int = 1, *, port: 
     """Build the org and its server, bound but not yet serving, and write ``state_dir/connection.json`` (and the
     org's Pathful session report beside it, for the virtual sessions step)."""
     state_dir = Path(state_dir).resolve()
-    org = Org(state_dir, preset, seed, faults=faults, daily_limit=daily_limit, session_ttl=session_ttl,
-              cache_dir=cache_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    state_lock = hold_state_folder(state_dir)
+    try:
+        org = Org(state_dir, preset, seed, faults=faults, daily_limit=daily_limit, session_ttl=session_ttl,
+                  cache_dir=cache_dir)
+    except BaseException:
+        state_lock.close()
+        raise
     try:
         certificates = ensure_certificates(state_dir)
         server = SandboxServer(org, certificates.server_context(), port)
     except BaseException:
         org.close()
+        state_lock.close()
         raise
+    server.state_lock = state_lock
     creds = org.credentials
     report = state_dir / PATHFUL_REPORT
     write_report(org.db_path, report, seed)
@@ -307,6 +321,8 @@ def open_sandbox(state_dir: Path, preset: str = "tiny", seed: int = 1, *, port: 
         "login_url": server.base_url, "instance_url": server.base_url, "api_version": DEFAULT_API_VERSION,
         "username": creds.username, "password": creds.password, "security_token": creds.security_token,
         "consumer_key": creds.consumer_key, "consumer_secret": creds.consumer_secret,
+        "private_key_file": str(org.consumer_certificate.private_key),
+        "consumer_certificate": str(org.consumer_certificate.certificate),
         "ca_bundle": str(certificates.ca_cert), "admin_token": org.admin_token, "org_id": org.org_id,
         "preset": preset, "seed": seed, "pid": os.getpid(), "pathful_report": str(report),
     }

@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import ConfigError
@@ -85,6 +87,10 @@ def _add_org_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL", help="database URL (default VMSYNC_DB_URL, or sqlite:///vms.db)")
 
 
+def _add_runs_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default VMSYNC_RUNS_DIR, or runs)")
+
+
 def _add_run(commands) -> None:
     from .runner.run import DEFAULT_CELL_TIMEOUT, DEFAULT_STEP_TIMEOUT
 
@@ -101,7 +107,9 @@ def _add_run(commands) -> None:
     run.add_argument("--parallel", type=_positive_int, default=2, metavar="N",
                      help="notebooks run at once when their dependencies are done (2)")
     run.add_argument("--resume", metavar="RUN_ID", help="rerun the failed, skipped and unstarted steps of a run")
-    run.add_argument("--runs-dir", type=Path, help="where run folders go (default VMSYNC_RUNS_DIR, or runs)")
+    _add_runs_dir(run)
+    run.add_argument("--log", type=Path, metavar="FILE",
+                     help="append everything the run prints to FILE (its folders made as needed), as cron wants")
     run.add_argument("--allow-other-org", action="store_true",
                      help="let a database synced from another org be synced from this one")
     run.add_argument("--cell-timeout", type=_timeout, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
@@ -126,8 +134,29 @@ def _hook_command(name: str) -> str | None:
     return environment().get(name, "").strip() or None
 
 
+def _log_to(path: Path) -> None:
+    """Send this process's output, and its children's, to the end of ``path`` (folders made as needed), with a
+    line saying when the run started. Raises ``OSError`` when the file cannot be written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    for target in (1, 2):
+        os.dup2(fd, target)
+    os.close(fd)
+    print(f"--- vmsync run, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC ---", flush=True)
+
+
 def _run(args: argparse.Namespace) -> int:
     from .runner import RunOptions, run_suite
+
+    if args.log is not None:
+        try:
+            _log_to(args.log)
+        except OSError as exc:
+            print(f"vmsync run: --log {args.log}: cannot write it ({exc.strerror or exc}): pick another file",
+                  file=sys.stderr)
+            return 2
 
     _quiet_library_logs()
     options = RunOptions(
@@ -150,7 +179,7 @@ def _add_status(commands) -> None:
                                  description="Without RUN_ID: the last runs. With it: that run's steps; exit 0 "
                                              "when it succeeded, 1 when it did not.")
     status.add_argument("run_id", nargs="?", metavar="RUN_ID")
-    status.add_argument("--runs-dir", type=Path, help="where run folders are (default VMSYNC_RUNS_DIR, or runs)")
+    _add_runs_dir(status)
     status.add_argument("--watch", action="store_true",
                         help="show RUN_ID (default: the last run) again every --interval seconds until it ends")
     status.add_argument("--interval", type=float, default=2.0, metavar="SECONDS",
@@ -192,8 +221,7 @@ def _add_report(commands) -> None:
                     "input.",
     )
     report.add_argument("run_id", nargs="?", metavar="RUN_ID")
-    report.add_argument("--runs-dir", type=Path,
-                        help="where run folders are (default VMSYNC_RUNS_DIR, or runs)")
+    _add_runs_dir(report)
     report.add_argument("--db", metavar="URL", help="the run's database (default: the one run.json names, or "
                                                     "VMSYNC_DB_URL)")
     report.set_defaults(run=_report, command_parser=report)
@@ -203,15 +231,47 @@ def _report(args: argparse.Namespace) -> int:
     from .errors import UsageError
     from .runner.environment import settings_from
     from .runner.rebuild import rebuild
+    from .runner.secrets import choose_secrets
 
     _quiet_library_logs()
     try:
         settings = settings_from(None, ".env", need_salesforce=False)
         runs_dir = args.runs_dir or settings.runs_dir
-        return rebuild(args.run_id, runs_dir, db_url=args.db, secrets=list(settings.secret_values()),
-                       out=sys.stdout).exit_code
+        secrets = choose_secrets(settings.named_secrets(), settings.public_values())[0]
+        return rebuild(args.run_id, runs_dir, db_url=args.db, secrets=secrets, out=sys.stdout).exit_code
     except UsageError as exc:
         print(f"vmsync report: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def _add_prune(commands) -> None:
+    prune = commands.add_parser(
+        "prune", help="remove old run folders (the database's run records stay)",
+        description="Remove the run folders older than what is kept: the last N runs (--keep) and/or the runs of "
+                    "the last D days (--days); default VMSYNC_PRUNE_KEEP / VMSYNC_PRUNE_DAYS. A run in progress "
+                    "and the last failed run before the latest success are always kept.",
+    )
+    prune.add_argument("--keep", type=int, metavar="N", help="keep the last N runs")
+    prune.add_argument("--days", type=int, metavar="D", help="keep the runs of the last D days")
+    prune.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    _add_runs_dir(prune)
+    prune.set_defaults(run=_prune, command_parser=prune)
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from .errors import UsageError
+    from .runner.environment import settings_from
+    from .runner.prune import Retention, prune
+
+    try:
+        settings = settings_from(None, ".env", need_salesforce=False)
+        keep, days = args.keep, args.days
+        if keep is None and days is None:
+            keep, days = settings.prune_keep, settings.prune_days
+        prune(args.runs_dir or settings.runs_dir, Retention(keep, days), sys.stdout, dry_run=args.dry_run)
+        return 0
+    except UsageError as exc:
+        print(f"vmsync prune: {exc}", file=sys.stderr)
         return USAGE_ERROR
 
 
@@ -223,6 +283,7 @@ def _add_check(commands) -> None:
                     "database per stream. Exit 0 when all is well, 1 when a check failed, 2 on bad configuration.",
     )
     _add_org_options(check)
+    _add_runs_dir(check)
     check.add_argument("--reconcile", action="store_true",
                        help="compare the Ids of live records in the org with the database, per stream")
     check.set_defaults(run=_check, command_parser=check)
@@ -234,7 +295,7 @@ def _check(args: argparse.Namespace) -> int:
     _quiet_library_logs()
     options = CheckOptions(sandbox=args.sandbox, sandbox_preset=args.sandbox_preset, sandbox_dir=args.sandbox_dir,
                            open_sandbox=_sandbox_org,
-                           db_url=args.db, reconcile=args.reconcile)
+                           db_url=args.db, reconcile=args.reconcile, runs_dir=args.runs_dir)
     return run_check(options, sys.stdout)
 
 
@@ -274,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_status(commands)
     _add_report(commands)
     _add_check(commands)
+    _add_prune(commands)
     _add_notebooks(commands)
     _add_sandbox(commands)
     return parser

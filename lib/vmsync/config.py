@@ -14,19 +14,22 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dotenv.parser import parse_stream
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_DB_URL = "sqlite:///vms.db"  # in the project folder, as a relative SQLite path always is
 DEFAULT_RUNS_DIR = "runs"
-DEFAULT_API_VERSION = "59.0"
+DEFAULT_API_VERSION = "66.0"
+SOAP_LAST_API_VERSION = "64.0"  # SOAP login() is gone from API 65.0 (docs/salesforce.md#login)
 MASK = "***"
 PROJECT_MARKERS = (".env", "pyproject.toml")
 
 DB_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 _API_VERSION_RE = re.compile(r"^\d{2,3}\.\d$")
 _ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_ASSIGNMENT_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['\"]")
 
 
 class ConfigError(Exception):
@@ -78,9 +81,12 @@ class Settings:
     sf_ca_bundle: Path | None
     sf_consumer_key: str | None
     sf_consumer_secret: Secret
+    sf_private_key_file: Path | None
     db_url: Secret
     runs_dir: Path
     api_version: str
+    prune_keep: int | None = None
+    prune_days: int | None = None
 
     @property
     def db_url_safe(self) -> str:
@@ -88,20 +94,46 @@ class Settings:
         return make_url(self.db_url.reveal()).render_as_string(hide_password=True)
 
     @property
-    def uses_oauth(self) -> bool:
-        """True when a connected app's consumer key and secret are configured."""
-        return bool(self.sf_consumer_key and self.sf_consumer_secret)
+    def login_flow(self) -> str:
+        """How vmsync logs in: ``jwt`` (consumer key, user, private key), ``client_credentials`` (consumer key
+        and secret, no user), ``oauth_password`` (consumer key and secret with a user) or ``soap``."""
+        if self.sf_consumer_key and self.sf_private_key_file:
+            return "jwt"
+        if self.sf_consumer_key and self.sf_consumer_secret:
+            return "oauth_password" if self.sf_username else "client_credentials"
+        return "soap"
 
     def secret_values(self) -> tuple[str, ...]:
         """The secret strings an artifact must never contain (non-empty ones only)."""
-        db_password = make_url(self.db_url.reveal()).password
-        values = (
-            self.sf_password.reveal(),
-            self.sf_security_token.reveal(),
-            self.sf_consumer_secret.reveal(),
-            str(db_password) if db_password else "",
-        )
+        values = (v for named in self.named_secrets().values() for v in named)
         return tuple(dict.fromkeys(v for v in values if v))
+
+    def named_secrets(self) -> dict[str, tuple[str, ...]]:
+        """Each secret setting and the strings it puts in the world (a private key: its lines)."""
+        db_password = make_url(self.db_url.reveal()).password
+        return {
+            "SF_PASSWORD": (self.sf_password.reveal(),),
+            "SF_SECURITY_TOKEN": (self.sf_security_token.reveal(),),
+            "SF_CONSUMER_SECRET": (self.sf_consumer_secret.reveal(),),
+            "the password in VMSYNC_DB_URL": (str(db_password) if db_password else "",),
+            "SF_PRIVATE_KEY_FILE": tuple(self._private_key_lines()),
+        }
+
+    def public_values(self) -> tuple[str, ...]:
+        """Settings that are not secret but show up in reports: a secret inside one cannot be told from it."""
+        url = make_url(self.db_url.reveal())
+        values = (self.sf_username, self.sf_login_url, url.drivername, url.username, url.host, url.database)
+        return tuple(v for v in values if v)
+
+    def _private_key_lines(self) -> list[str]:
+        """The base64 lines of the JWT private key: a printed key shows them, one per output line."""
+        if self.sf_private_key_file is None:
+            return []
+        try:
+            text = self.sf_private_key_file.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            return []
+        return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("-----")]
 
     def __repr__(self) -> str:
         parts = []
@@ -112,54 +144,29 @@ class Settings:
 
 
 def read_env_file(path: str | os.PathLike) -> dict[str, str]:
-    """KEY=VALUE lines of a ``.env`` file: ``#`` comments, optional ``export``, optional quotes.
+    """The settings of a ``.env`` file, read by python-dotenv: ``#`` comments, optional ``export``, single or
+    double quotes (escapes inside double quotes), values over several lines inside quotes. Values are taken as
+    written: no ``${VAR}`` expansion, which would change a password holding ``${``.
 
-    Malformed lines are reported by line number only, never echoed: they may hold a secret.
+    Malformed lines are reported by line number (and key, when there is one), never echoed: they may hold a
+    secret.
     """
     values: dict[str, str] = {}
     problems: list[str] = []
-    text = Path(path).read_text(encoding="utf-8")
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        line = line.removeprefix("export ").lstrip()
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep or not _ENV_KEY_RE.match(key):
-            problems.append(f"{path} line {number} is not KEY=VALUE: fix or remove that line")
-            continue
-        try:
-            values[key] = _env_value(value.strip())
-        except ValueError:
-            problems.append(f"{path} line {number} ({key}) has an unclosed quote: close it")
+    with open(path, encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            number, key = binding.original.line, binding.key
+            if binding.error:
+                named = _ENV_ASSIGNMENT_RE.match(binding.original.string)
+                problems.append(f"{path} line {number} ({named[1]}) has an unclosed quote: close it" if named else
+                                f"{path} line {number} is not KEY=VALUE: fix or remove that line")
+            elif key is not None and (binding.value is None or not _ENV_KEY_RE.match(key)):
+                problems.append(f"{path} line {number} is not KEY=VALUE: fix or remove that line")
+            elif key is not None:
+                values[key] = binding.value
     if problems:
         raise ConfigError(problems)
     return values
-
-
-def _env_value(text: str) -> str:
-    """The value part of a ``.env`` line: quoted (with escapes inside double quotes) or bare up to ``#``."""
-    if text[:1] in ("'", '"'):
-        quote = text[0]
-        end = _closing_quote(text, quote)
-        inner = text[1:end]
-        if quote == '"':
-            inner = re.sub(r'\\([\\"nt])', lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), inner)
-        return inner
-    return re.split(r"\s#", text, maxsplit=1)[0].strip()
-
-
-def _closing_quote(text: str, quote: str) -> int:
-    i = 1
-    while i < len(text):
-        if text[i] == "\\" and quote == '"':
-            i += 2
-            continue
-        if text[i] == quote:
-            return i
-        i += 1
-    raise ValueError("unclosed quote")
 
 
 def project_dir(environ: Mapping[str, str] | None = None, start: Path | None = None) -> Path:
@@ -231,26 +238,42 @@ def load_settings(
         problems.append(f"{name} is not set: put it in the environment{looked_in}")
 
     consumer_key, consumer_secret = get("SF_CONSUMER_KEY"), get("SF_CONSUMER_SECRET")
-    if bool(consumer_key) != bool(consumer_secret):
-        given, absent = ("SF_CONSUMER_KEY", "SF_CONSUMER_SECRET") if consumer_key else \
-            ("SF_CONSUMER_SECRET", "SF_CONSUMER_KEY")
-        problems.append(f"{absent} is not set but {given} is: set both for OAuth, or neither for SOAP login")
-    client_credentials = bool(consumer_key and consumer_secret) and not get("SF_USERNAME")
-
+    private_key_file = _check_private_key_file(get("SF_PRIVATE_KEY_FILE"), problems)
     username, password = get("SF_USERNAME"), get("SF_PASSWORD")
+    jwt = bool(get("SF_PRIVATE_KEY_FILE"))
+    if jwt and not consumer_key:
+        problems.append("SF_CONSUMER_KEY is not set but SF_PRIVATE_KEY_FILE is: the JWT bearer flow needs the "
+                        "connected app's consumer key, SF_USERNAME and the private key file")
+    elif not jwt and consumer_key and not consumer_secret:
+        problems.append("SF_CONSUMER_SECRET is not set but SF_CONSUMER_KEY is: set SF_PRIVATE_KEY_FILE for the "
+                        "JWT bearer flow, or SF_CONSUMER_SECRET for client credentials")
+    elif consumer_secret and not consumer_key:
+        problems.append("SF_CONSUMER_KEY is not set but SF_CONSUMER_SECRET is: set both for OAuth, or neither "
+                        "for SOAP login")
+    client_credentials = bool(consumer_key and consumer_secret) and not username and not jwt
+
     if need_salesforce and not client_credentials:
         if username is None:
             missing("SF_USERNAME")
-        if password is None:
+        if password is None and not jwt:
             missing("SF_PASSWORD")
+    soap = not consumer_key
 
     login_url = _check_login_url(get("SF_LOGIN_URL") or DEFAULT_LOGIN_URL, problems)
     ca_bundle = _check_ca_bundle(get("SF_CA_BUNDLE"), problems)
     db_url = project_db_url(get("VMSYNC_DB_URL") or DEFAULT_DB_URL, environ)
     _check_db_url(db_url, problems)
-    api_version = get("VMSYNC_API_VERSION") or DEFAULT_API_VERSION
+    api_version = get("VMSYNC_API_VERSION") or (SOAP_LAST_API_VERSION if soap else DEFAULT_API_VERSION)
     if not _API_VERSION_RE.match(api_version):
-        problems.append(f"VMSYNC_API_VERSION must look like 59.0 (no leading v), not {api_version!r}")
+        problems.append(f"VMSYNC_API_VERSION must look like {DEFAULT_API_VERSION} (no leading v), not "
+                        f"{api_version!r}")
+    elif soap and need_salesforce and float(api_version) > float(SOAP_LAST_API_VERSION):
+        problems.append(f"VMSYNC_API_VERSION is {api_version} but SOAP login (SF_USERNAME and SF_PASSWORD "
+                        f"without SF_CONSUMER_KEY) is gone from API 65.0: log in with the JWT bearer flow or "
+                        f"client credentials (README), or set VMSYNC_API_VERSION={SOAP_LAST_API_VERSION}")
+
+    prune_keep = _positive_int("VMSYNC_PRUNE_KEEP", get("VMSYNC_PRUNE_KEEP"), "runs", problems)
+    prune_days = _positive_int("VMSYNC_PRUNE_DAYS", get("VMSYNC_PRUNE_DAYS"), "days", problems)
 
     if problems:
         raise ConfigError(problems)
@@ -262,10 +285,22 @@ def load_settings(
         sf_ca_bundle=ca_bundle,
         sf_consumer_key=consumer_key,
         sf_consumer_secret=Secret(consumer_secret or ""),
+        sf_private_key_file=private_key_file,
         db_url=Secret(db_url),
         runs_dir=in_project(get("VMSYNC_RUNS_DIR") or DEFAULT_RUNS_DIR, environ),
         api_version=api_version,
+        prune_keep=prune_keep,
+        prune_days=prune_days,
     )
+
+
+def _positive_int(name: str, value: str | None, unit: str, problems: list[str]) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        problems.append(f"{name} must be a whole number of {unit}, 1 or more, not {value!r}")
+        return None
+    return int(value)
 
 
 def _check_login_url(url: str, problems: list[str]) -> str:
@@ -284,6 +319,24 @@ def _check_login_url(url: str, problems: list[str]) -> str:
         problems.append(f"SF_LOGIN_URL must be https://host[:port], e.g. {DEFAULT_LOGIN_URL}, not {shown}")
         return url
     return f"https://{parts.netloc}"
+
+
+def _check_private_key_file(value: str | None, problems: list[str]) -> Path | None:
+    """The JWT bearer flow's private key: a readable PEM file (its content is never shown)."""
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        problems.append(f"SF_PRIVATE_KEY_FILE points to {path}, which cannot be read: give the path of the PEM "
+                        "private key whose certificate the connected app holds")
+        return None
+    if "PRIVATE KEY-----" not in text:
+        problems.append(f"SF_PRIVATE_KEY_FILE points to {path}, which holds no PEM private key (-----BEGIN "
+                        "PRIVATE KEY-----): give the key that signed the connected app's certificate")
+        return None
+    return path
 
 
 def _check_ca_bundle(value: str | None, problems: list[str]) -> Path | None:

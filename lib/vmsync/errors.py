@@ -187,6 +187,8 @@ def describe(exc: BaseException) -> str:
                 "to the CA bundle that signed it")
     if isinstance(exc, SalesforceAuthenticationFailed):
         return str(exc)
+    if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+        return _unreachable(exc)
     code = error_code(exc)
     if isinstance(exc, SalesforceError):
         content = exc.content
@@ -194,3 +196,29 @@ def describe(exc: BaseException) -> str:
             isinstance(content[0], dict) else str(content)[:300]
         return f"HTTP {exc.status} {code or type(exc).__name__}: {message}"
     return f"{type(exc).__name__}: {exc}"
+
+
+_CONNECTION_SIGNS = (  # what the chain of causes says -> the short reason shown
+    (("NameResolutionError", "Name or service not known", "nodename nor servname", "name resolution",
+      "No address associated"), "no such host (the name does not resolve)"),
+    (("Connection refused",), "connection refused (nothing listens on that port)"),
+    (("ConnectTimeout", "connect timeout"), "no answer to the connection (connect timeout)"),
+    (("ReadTimeout", "Read timed out", "read timeout"), "no answer in time (read timeout)"),
+    (("Network is unreachable", "No route to host"), "the network cannot reach it"),
+    (("Connection reset", "RemoteDisconnected", "Connection aborted"), "the connection was cut"),
+)
+
+
+def _unreachable(exc: BaseException) -> str:
+    """One short line for a connection that failed: where to, and why, without urllib3's pool details."""
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None) or ""
+    host = url.split("/")[2] if url.count("/") >= 2 else "the server"
+    text, cause = "", exc
+    while cause is not None:
+        text += f" {type(cause).__name__} {cause}"
+        cause = cause.__cause__ or cause.__context__
+    for signs, reason in _CONNECTION_SIGNS:
+        if any(sign in text for sign in signs):
+            return f"cannot reach {host}: {reason}"
+    return f"cannot reach {host}: {type(exc).__name__}"

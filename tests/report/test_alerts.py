@@ -150,3 +150,34 @@ def test_settings_come_from_dot_env_too(tmp_path):
     assert settings.email == ("a@example.org", "b@example.org")
     assert settings.smtp_port == 587 and settings.smtp_starttls, "STARTTLS by default on the submission port"
     assert str(settings.smtp_password) == "***"
+
+
+def test_an_alert_reaches_a_local_receiver_through_an_apprise_url(tmp_path):
+    receiver = WebhookReceiver(status=200)
+    apprise_url = receiver.url.replace("http://", "json://")  # apprise's JSON service, over plain HTTP
+    try:
+        settings = AlertSettings.from_environment(
+            {"VMSYNC_ALERT_URLS": f"{apprise_url}, nosuchservice://s3cr3t-token@example.org"}, None)
+        out = io.StringIO()
+        alert = build(RECORD, tmp_path, {}, secrets=["hunter22"])
+        deliveries = send(alert, settings, out)
+    finally:
+        receiver.close()
+    [got] = receiver.received
+    assert got["path"] == "/hook/s3cr3t-token" and got["json"]["title"] == alert.subject
+    assert got["json"]["message"] == alert.text and "Failed: schools: AUTH" in got["json"]["message"]
+    assert [(d.channel, d.ok) for d in deliveries] == [("VMSYNC_ALERT_URLS #1 (json)", True),
+                                                       ("VMSYNC_ALERT_URLS #2 (nosuchservice)", False)]
+    printed = out.getvalue()
+    assert "alert VMSYNC_ALERT_URLS #2 (nosuchservice): FAILED (ValueError: apprise does not know this URL" in printed
+    assert "s3cr3t-token" not in printed and "hunter22" not in got["json"]["message"]
+    assert "s3cr3t-token" not in repr(settings), "apprise URLs are secrets"
+
+
+def test_an_unreachable_apprise_service_is_told_without_its_url(tmp_path):
+    closed = WebhookReceiver()
+    closed.close()
+    settings = AlertSettings.from_environment({"VMSYNC_ALERT_URLS": closed.url.replace("http://", "json://")}, None)
+    [delivery] = send(build(RECORD, tmp_path, {}), settings)
+    assert not delivery.ok and "the service did not take the message" in delivery.detail
+    assert "s3cr3t" not in str(delivery)

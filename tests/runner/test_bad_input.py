@@ -6,6 +6,8 @@ import io
 import os
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vmsync.entities import ENTITIES
 from vmsync.runner import RunOptions, run_suite
@@ -68,13 +70,17 @@ def test_missing_credentials_exit_2(tmp_path, monkeypatch):
     _nothing_written(tmp_path)
 
 
-def test_wrong_password_exits_2_without_writing(sandbox, tmp_path):
-    wrong = dict(sandbox.connection, password="not-the-password")
+def test_refused_login_exits_2_without_writing(sandbox, tmp_path, tmp_path_factory):
+    other_key = tmp_path_factory.mktemp("keys") / "other.key"
+    other_key.write_bytes(rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    wrong = dict(sandbox.connection, private_key_file=str(other_key))  # not the key of the app's certificate
     out = io.StringIO()
     result = run_suite(RunOptions(connection=wrong, db_url=f"sqlite:///{tmp_path / 'vms.db'}",
                                   runs_dir=tmp_path / "runs", env_file=None), out=out, report=out)
     assert result.exit_code == 2
-    assert "cannot log in" in out.getvalue() and "not-the-password" not in out.getvalue()
+    assert "cannot log in" in out.getvalue() and "invalid assertion" in out.getvalue()
+    assert "SF_PRIVATE_KEY_FILE" in out.getvalue(), "the message names the settings of the flow in use"
     _nothing_written(tmp_path)
 
 

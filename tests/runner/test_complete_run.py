@@ -15,6 +15,8 @@ from vmsync.runner.check import CheckOptions, run_check
 from vmsync.runner.status import show_run, show_runs
 from vmsync.store.tables import sync_run
 
+from ..conftest import environ, private_key_lines
+
 
 def test_every_entity_ran_in_dependency_order_and_succeeded(completed_run):
     assert completed_run.result.exit_code == 0, completed_run.report
@@ -68,7 +70,8 @@ def test_database_records_the_run(completed_run):
 def test_no_secret_or_session_id_in_any_file_of_the_runs_folder(completed_run, sandbox):
     connection = sandbox.connection
     session_prefix = connection["org_id"][:15] + "!"
-    forbidden = [connection["password"], connection["security_token"], connection["admin_token"], session_prefix]
+    forbidden = [connection["password"], connection["security_token"], connection["admin_token"], session_prefix,
+                 *private_key_lines(connection)]
     files = [p for p in completed_run.runs_dir.rglob("*") if p.is_file()]
     assert len(files) > 2 * len(ordered())
     for path in files:
@@ -97,6 +100,18 @@ def test_check_reports_login_and_budget_and_a_matching_database(completed_run, s
     assert f"org {completed_run.result.record['org_id']}" in text
     assert "daily API calls left; a run needs about" in text
     assert "reconcile: database matches the org" in text
+    assert f"as {sandbox.connection['username']}" in text and "SOAP login()" not in text, "the sandbox uses JWT"
+
+
+def test_check_warns_that_soap_login_stops_working_in_summer_27(completed_run, sandbox, monkeypatch):
+    for name, value in environ(sandbox, completed_run.db_url).items():
+        monkeypatch.setenv(name, value)
+    out = io.StringIO()
+    code = run_check(CheckOptions(env_file=None), out)
+    text = out.getvalue()
+    assert code == 0, text
+    assert "  warn  SOAP login() (SF_USERNAME + SF_PASSWORD) stops working in every API version with " \
+           "Salesforce's Summer '27 release" in text
 
 
 def test_reconcile_finds_a_record_missing_from_the_database(completed_run, sandbox, tmp_path):

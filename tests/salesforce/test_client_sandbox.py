@@ -4,10 +4,13 @@ REST and Bulk 2.0 alike, and every failure mode retried or classified as it shou
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vmsync.config import load_settings
 from vmsync.errors import ErrorClass, SyncError
@@ -47,17 +50,37 @@ def faulty(clean_sandbox):
 
 # --- logins ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("flow", ["soap", "oauth password", "oauth client credentials"])
+@pytest.mark.parametrize("flow", ["soap", "oauth password", "oauth client credentials", "jwt bearer"])
 def test_login_flows_reach_the_same_org(sandbox, flow):
     c = sandbox.connection
     extra = {} if flow == "soap" else {"SF_CONSUMER_KEY": c["consumer_key"], "SF_CONSUMER_SECRET": c["consumer_secret"]}
     if flow == "oauth client credentials":
         extra.update(SF_USERNAME=None, SF_PASSWORD=None)
+    if flow == "jwt bearer":
+        extra = {"SF_CONSUMER_KEY": c["consumer_key"], "SF_PRIVATE_KEY_FILE": c["private_key_file"],
+                 "SF_PASSWORD": None, "SF_SECURITY_TOKEN": None}
     client = client_for(sandbox, **extra)
     assert client.api_calls == 1  # the login
     assert client.org_id.startswith("00D") and len(client.org_id) == 18
     assert client.count("SELECT COUNT() FROM Account") > 0
     assert client.api_calls == 2
+
+
+@pytest.mark.parametrize(("case", "code"), [("a key the connected app does not hold", "invalid assertion"),
+                                             ("a user the app does not know", "hasn't approved this consumer")])
+def test_refused_jwt_bearer_login_is_auth_and_not_retried(sandbox, tmp_path, case, code):
+    c = sandbox.connection
+    key = tmp_path / "other.key"
+    key.write_bytes(rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    jwt = {"SF_CONSUMER_KEY": c["consumer_key"], "SF_PASSWORD": None,
+           "SF_PRIVATE_KEY_FILE": str(key) if case.startswith("a key") else c["private_key_file"]}
+    if case.startswith("a user"):
+        jwt["SF_USERNAME"] = "someone.else@example.org"
+    with pytest.raises(SyncError) as info:
+        client_for(sandbox, **jwt)
+    assert info.value.error_class is ErrorClass.AUTH
+    assert code in str(info.value) and "(after" not in str(info.value)
 
 
 def test_org_id_matches_the_organization_object(sandbox):
@@ -275,3 +298,22 @@ def test_updated_ids(sandbox):
     assert isinstance(result.ids, list) and result.latest_date_covered is not None
     with pytest.raises(ValueError, match="aware"):
         client.updated("Contact", datetime(2024, 1, 1), now)
+
+
+def test_an_unreachable_host_is_retried_with_one_short_line_per_attempt(caplog):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = load_settings({"SF_USERNAME": "u@x.org", "SF_PASSWORD": "pw-long-enough",
+                              "SF_LOGIN_URL": f"https://127.0.0.1:{port}"}, env_file=None)
+    with caplog.at_level(logging.DEBUG), pytest.raises(SyncError) as info:
+        connect(settings, retry=FAST)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in warnings] == ["vmsync.salesforce"] * (FAST.attempts - 1), "no library warnings"
+    for number, record in enumerate(warnings, start=1):
+        line = record.getMessage()
+        assert f"cannot reach 127.0.0.1:{port}: connection refused" in line and "\n" not in line
+        assert f"(attempt {number} of {FAST.attempts}); retrying in" in line
+        assert "HTTPSConnectionPool" not in line and "Max retries" not in line
+    assert info.value.error_class is ErrorClass.NETWORK
+    assert f"cannot reach 127.0.0.1:{port}: connection refused" in str(info.value)

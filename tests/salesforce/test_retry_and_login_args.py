@@ -130,10 +130,10 @@ def settings(**extra):
     return load_settings({**base, **extra}, env_file=None)
 
 
-def test_login_arguments_per_flow():
+def test_login_arguments_per_flow(tmp_path):
     soap = login_arguments(settings())
     assert soap == {"username": "u@x.org", "password": "pw", "security_token": "TOK",
-                    "domain": "127.0.0.1:8443/services/Soap/u/59.0#"}
+                    "domain": "127.0.0.1:8443/services/Soap/u/64.0#"}
     oauth = login_arguments(settings(SF_CONSUMER_KEY="ck", SF_CONSUMER_SECRET="cs"))
     assert oauth == {"username": "u@x.org", "password": "pwTOK", "consumer_key": "ck", "consumer_secret": "cs",
                      "domain": "127.0.0.1:8443/services/oauth2/token#"}
@@ -142,5 +142,10 @@ def test_login_arguments_per_flow():
     with pytest.raises(SyncError, match="My Domain"):
         login_arguments(settings(SF_USERNAME="", SF_CONSUMER_KEY="ck", SF_CONSUMER_SECRET="cs",
                                  SF_LOGIN_URL="https://login.salesforce.com"))
+    key = tmp_path / "consumer.key"
+    key.write_text("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")
+    jwt = login_arguments(settings(SF_PASSWORD="", SF_CONSUMER_KEY="ck", SF_PRIVATE_KEY_FILE=str(key)))
+    assert jwt == {"username": "u@x.org", "consumer_key": "ck", "privatekey_file": str(key),
+                   "domain": "127.0.0.1:8443/services/oauth2/token#"}
     with pytest.raises(SyncError, match="SF_USERNAME and SF_PASSWORD are needed"):
         login_arguments(load_settings({}, env_file=None, need_salesforce=False))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceExpiredSession
 
-from sfsandbox.sessions import Credentials, Sessions
+from sfsandbox.sessions import ConsumerCertificate, Credentials, Sessions
 
 from .conftest import RawApi
 
@@ -19,7 +23,7 @@ def _host(sandbox) -> str:
     return sandbox.url.removeprefix("https://")
 
 
-@pytest.mark.parametrize("grant", ["soap", "password", "client_credentials"])
+@pytest.mark.parametrize("grant", ["soap", "password", "client_credentials", "jwt"])
 def test_every_login_flow_gives_a_working_client(sandbox, grant):
     sf = sandbox.client(grant=grant)
     users = sf.query("SELECT Username FROM User")["records"]
@@ -153,3 +157,81 @@ def test_credentials_are_kept_per_state_dir_and_private(tmp_path):
     assert made.password_matches(made.password + made.security_token)
     assert not made.password_matches(made.password)
     assert made.password_matches(made.password, token_required=False)
+
+
+def test_soap_login_is_refused_from_api_65_as_salesforce_removed_it(sandbox, anonymous):
+    c = sandbox.connection
+    with pytest.raises(SalesforceAuthenticationFailed) as failure:
+        sandbox.client(grant="soap", version="65.0")
+    assert failure.value.code == "INVALID_OPERATION" and "removed in API 65.0" in str(failure.value)
+    assert sandbox.client(grant="soap", version="64.0").query("SELECT COUNT() FROM Account")["totalSize"] > 0
+    for grant in ("jwt", "client_credentials"):  # OAuth works at any version the org serves
+        assert sandbox.client(grant=grant, version="66.0").query("SELECT COUNT() FROM Account")["totalSize"] > 0
+    raw = anonymous.request("POST", "/services/Soap/u/66.0", data=f"<login>{c['username']}</login>")
+    assert raw.status_code == 500 and b"<sf:exceptionCode>INVALID_OPERATION</sf:exceptionCode>" in raw.content
+
+
+def _assertion(sandbox, key=None, **claims) -> str:
+    """A JWT bearer assertion for the sandbox's user, signed with its private key unless ``key`` is given; a
+    claim given as None is left out."""
+    c = sandbox.connection
+    payload = {"iss": c["consumer_key"], "sub": c["username"], "aud": sandbox.url,
+               "exp": str(int(time.time()) + 180), **claims}
+    payload = {name: value for name, value in payload.items() if value is not None}
+    if key is None:
+        with open(c["private_key_file"], "rb") as private:
+            key = private.read()
+    return jwt.encode(payload, key, algorithm="RS256")
+
+
+def _token(anonymous, assertion: str):
+    return anonymous.request("POST", "/services/oauth2/token", data={
+        "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
+
+
+def test_jwt_bearer_answers_a_session_for_a_good_assertion(sandbox, anonymous):
+    ok = _token(anonymous, _assertion(sandbox))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["instance_url"] == sandbox.url
+    assert ok.json()["access_token"].startswith(sandbox.connection["org_id"][:15] + "!")
+
+
+def _other_key() -> bytes:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+@pytest.mark.parametrize(("case", "error", "description"), [
+    ("signed with another key", "invalid_grant", "invalid assertion"),
+    ("not a JWT", "invalid_grant", "invalid assertion"),
+    ("unknown consumer key", "invalid_client_id", "client identifier invalid"),
+    ("expired", "invalid_grant", "expired authorization code"),
+    ("no expiry", "invalid_grant", "invalid assertion"),
+    ("another audience", "invalid_grant", "audience is invalid"),
+    ("another user", "invalid_grant", "user hasn't approved this consumer"),
+])
+def test_jwt_bearer_refusals_are_salesforce_oauth_errors(sandbox, anonymous, case, error, description):
+    assertion = {
+        "signed with another key": lambda: _assertion(sandbox, key=_other_key()),
+        "not a JWT": lambda: "not.a.jwt",
+        "unknown consumer key": lambda: _assertion(sandbox, iss="3MVG9someone-else"),
+        "expired": lambda: _assertion(sandbox, exp=str(int(time.time()) - 60)),
+        "no expiry": lambda: _assertion(sandbox, exp=None),
+        "another audience": lambda: _assertion(sandbox, aud="https://login.salesforce.com"),
+        "another user": lambda: _assertion(sandbox, sub="someone.else@example.org"),
+    }[case]()
+    refused = _token(anonymous, assertion)
+    assert refused.status_code == 400
+    assert refused.json() == {"error": error, "error_description": description}
+
+
+def test_jwt_bearer_verifies_against_the_certificate_it_is_given(tmp_path):
+    kept = ConsumerCertificate.load_or_create(tmp_path)
+    assert ConsumerCertificate.load_or_create(tmp_path) == kept  # made once, then reused
+    assert kept.private_key.stat().st_mode & 0o777 == 0o600
+    first = kept.public_key().public_numbers()
+    kept.certificate.unlink()  # an operator's own certificate replaces the one made
+    kept.private_key.unlink()
+    replaced = ConsumerCertificate.load_or_create(tmp_path)
+    assert replaced.public_key().public_numbers() != first

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
-from ..config import read_env_file
+from ..config import environment
 from .spec import Entity
 
 SOURCE_VARIABLE = "VMSYNC_PATHFUL_SOURCE"
@@ -19,9 +18,7 @@ def skip_reason(environ: Mapping[str, str] | None = None, env_file: str | os.Pat
                 ) -> str | None:
     """Why the step has nothing to do (no session report configured in ``environ`` or, under it, ``env_file``),
     or None when it has."""
-    env = read_env_file(env_file) if env_file is not None and Path(env_file).is_file() else {}
-    env.update(os.environ if environ is None else environ)
-    if env.get(SOURCE_VARIABLE, "").strip():
+    if environment(environ, env_file).get(SOURCE_VARIABLE, "").strip():
         return None
     return (f"no Pathful session report configured: set {SOURCE_VARIABLE} to a .xlsx or .csv file or an "
             "https:// URL of the published sheet")

@@ -1,7 +1,11 @@
-"""Telling someone when a run fails or leaves new problems: a webhook, an email, a command.
+"""Telling someone when a run fails or leaves new problems: any service apprise knows, a webhook, an email, a
+command.
 
 Settings come from the environment (or ``.env``):
 
+* ``VMSYNC_ALERT_URLS``: apprise URLs (separated by commas or spaces), one per service: ``slack://...``,
+  ``msteams://...``, ``discord://...``, ``mailtos://...``, ``json://host/path``, ...; the message goes as it is,
+  with the subject as its title;
 * ``VMSYNC_ALERT_WEBHOOK``: a URL that gets the alert as a JSON POST (``text`` holds the message, so Slack,
   Teams or Mattermost incoming webhooks show it as it is);
 * ``VMSYNC_ALERT_EMAIL``: addresses (comma-separated) mailed through ``VMSYNC_SMTP_HOST`` (localhost) and
@@ -18,7 +22,9 @@ are masked in it, and a channel's failure is told without its URL or password.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -151,6 +157,8 @@ def build(record: dict, folder: Path, problems: dict[str, int] | None = None,
 
 @dataclass(frozen=True)
 class AlertSettings:
+    urls: tuple[Secret, ...] = ()
+    """apprise URLs; secrets, as most hold a token."""
     webhook: str | None = None
     email: tuple[str, ...] = ()
     smtp_host: str = "localhost"
@@ -194,6 +202,7 @@ class AlertSettings:
             problems.append(f"VMSYNC_ALERT_ON must be problems or failure, not {on!r}")
             on = "problems"
         return cls(
+            urls=tuple(Secret(u) for u in re.split(r"[,\s]+", get("VMSYNC_ALERT_URLS")) if u),
             webhook=get("VMSYNC_ALERT_WEBHOOK") or None,
             email=tuple(a.strip() for a in get("VMSYNC_ALERT_EMAIL").split(",") if a.strip()),
             smtp_host=get("VMSYNC_SMTP_HOST") or "localhost", smtp_port=port, smtp_starttls=starttls,
@@ -223,6 +232,9 @@ def send(alert: Alert, settings: AlertSettings, out: TextIO | None = None) -> li
     deliveries: list[Delivery] = []
     if due(alert, settings):
         deliveries += [Delivery("settings", False, p) for p in settings.problems]
+        for number, url in enumerate(settings.urls, start=1):
+            deliveries.append(_guard(f"VMSYNC_ALERT_URLS #{number} ({_service(url)})", lambda u=url: _notify(alert, u),
+                                     hide=[url.reveal()]))
         if settings.webhook:
             deliveries.append(_guard("webhook", lambda: _post(alert, settings.webhook)))
         if settings.email:
@@ -246,6 +258,30 @@ def _guard(channel: str, action, hide: list[str] = ()) -> Delivery:
     except Exception as exc:  # an alert channel must never fail the run
         detail = _mask(f"{type(exc).__name__}: {exc}", [h for h in hide if h])
         return Delivery(channel, False, detail[:300])
+
+
+def _service(url: Secret) -> str:
+    """The service an apprise URL names (its scheme), the one part of it that may be shown."""
+    return url.reveal().partition("://")[0].lower() or "no scheme"
+
+
+def _notify(alert: Alert, url: Secret) -> str:
+    """Send through apprise; its own log lines (which may quote the URL) are kept out of the output."""
+    import apprise
+
+    notifier = apprise.Apprise()
+    if not notifier.add(url.reveal()):
+        raise ValueError("apprise does not know this URL: check the service's prefix and the form apprise's "
+                         "documentation gives for it")
+    apprise_log = logging.getLogger("apprise")
+    level, apprise_log.level = apprise_log.level, logging.CRITICAL + 1
+    try:
+        sent = notifier.notify(title=alert.subject, body=alert.text)
+    finally:
+        apprise_log.setLevel(level)
+    if not sent:
+        raise ConnectionError("the service did not take the message")
+    return ""
 
 
 def _post(alert: Alert, url: str) -> str:

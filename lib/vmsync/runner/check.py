@@ -30,14 +30,26 @@ from ..sync import orgshape
 from ..sync.params import StepParams
 from ..sync.reconcile import reconcile
 from . import preflight
-from .environment import SANDBOX_DB_URL, SandboxOpener, sandbox_environment, settings_from, start_sandbox
+from .environment import (
+    SANDBOX_DB_URL,
+    SandboxOpener,
+    check_step_settings,
+    sandbox_environment,
+    settings_from,
+    start_sandbox,
+)
+from .folder import MB, check_runs_dir
 from .lock import current_holder, is_stale
+from .secrets import choose_secrets
 
 CALLS_PER_STEP = 2  # a login, the limits read
 INCREMENTAL_EXTRA = 3  # a stream's describe, getDeleted and leavers query
 FULL_EXTRA = 2  # a stream's describe and the COUNT() that picks REST or Bulk
 BULK_CALLS = 4  # a Bulk 2.0 job's create and polls
 BULK_PAGE = 50_000
+SOAP_RETIRING = ("SOAP login() (SF_USERNAME + SF_PASSWORD) stops working in every API version with Salesforce's "
+                 "Summer '27 release and is off in new orgs: move to the JWT bearer flow or client credentials "
+                 "(README, Logging in to Salesforce)")
 
 
 @dataclass
@@ -51,6 +63,7 @@ class CheckOptions:
     connection: dict | None = None
     env_file: str | None = ".env"
     reconcile: bool = False
+    runs_dir: Path | None = None
 
 
 def stream_calls(count: int, *, full: bool, params: StepParams) -> int:
@@ -112,6 +125,9 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
     base = settings_from(dict(os.environ), options.env_file,
                      need_salesforce=not (options.sandbox or options.connection is not None))
     ok("configuration")
+    runs_dir = options.runs_dir or base.runs_dir
+    needed = check_runs_dir(runs_dir.absolute())
+    ok(f"runs folder {runs_dir} is writable, with room for a run (about {needed / MB:.0f} MB)")
     db_url = project_db_url(options.db_url or (SANDBOX_DB_URL if options.sandbox else base.db_url.reveal()))
     engine, exists = preflight.open_database(db_url)
     stack.callback(engine.dispose)
@@ -127,6 +143,10 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
         connection = start_sandbox(options.open_sandbox, options.sandbox_preset, options.sandbox_dir, stack)
     env = {**os.environ, **(sandbox_environment(connection) if connection else {})}
     settings = settings_from(env, options.env_file)
+    check_step_settings(env, options.env_file)
+    ok("settings of the steps (Pathful source, time zone)")
+    for warning in choose_secrets(settings.named_secrets(), settings.public_values())[1]:
+        print(f"  warn  {warning}", file=out)
     try:
         client = preflight.connect_org(settings)
     except SyncError as exc:
@@ -136,6 +156,8 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
         bad(str(exc))
         return 1
     ok(f"login to {settings.sf_login_url} as {settings.sf_username or 'the connected app'}: org {client.org_id}")
+    if settings.login_flow == "soap":
+        print(f"  warn  {SOAP_RETIRING}", file=out)
     recorded = preflight.recorded_org(engine) if exists else None
     if recorded and recorded != client.org_id:
         bad(f"the database was synced from org {recorded}, not {client.org_id} (run with --allow-other-org "

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..config import ConfigError, Settings, load_settings
 from ..errors import UsageError
+from ..virtual.options import setting_problems
 
 SANDBOX_DB_URL = "sqlite:///sandbox.db"
 
@@ -20,11 +21,17 @@ SandboxOpener = Callable[[str, Path], contextlib.AbstractContextManager[dict]]
 
 
 def sandbox_environment(connection: dict) -> dict[str, str]:
-    """The ``SF_*`` settings that point a kernel at a sandbox org (SOAP login, the sandbox's CA), and its Pathful
-    session report as the virtual sessions' source."""
-    return {"SF_USERNAME": connection["username"], "SF_PASSWORD": connection["password"],
-            "SF_SECURITY_TOKEN": connection["security_token"], "SF_LOGIN_URL": connection["login_url"],
-            "SF_CA_BUNDLE": str(connection["ca_bundle"]), "SF_CONSUMER_KEY": "", "SF_CONSUMER_SECRET": "",
+    """The ``SF_*`` settings that point a kernel at a sandbox org, and its Pathful session report as the
+    virtual sessions' source.
+
+    The login is the JWT bearer flow with the sandbox's own key pair: the flow the README recommends, at the
+    default (current) API version, so that ``make run`` exercises what an operator runs. SOAP login is gone
+    from API 65.0 and only serves orgs that still allow it; the sandbox still answers it at 64.0 and below.
+    """
+    return {"SF_USERNAME": connection["username"], "SF_CONSUMER_KEY": connection["consumer_key"],
+            "SF_PRIVATE_KEY_FILE": connection["private_key_file"], "SF_PASSWORD": "", "SF_SECURITY_TOKEN": "",
+            "SF_CONSUMER_SECRET": "", "SF_LOGIN_URL": connection["login_url"],
+            "SF_CA_BUNDLE": str(connection["ca_bundle"]),
             "VMSYNC_PATHFUL_SOURCE": connection.get("pathful_report", "")}
 
 
@@ -33,7 +40,19 @@ def settings_from(environ: Mapping[str, str] | None, env_file: str | None, *, ne
     try:
         return load_settings(environ, env_file, need_salesforce=need_salesforce)
     except ConfigError as exc:
-        raise UsageError("the configuration is not usable:\n  " + "\n  ".join(exc.problems)) from None
+        raise _unusable(exc.problems) from None
+
+
+def check_step_settings(environ: Mapping[str, str], env_file: str | None) -> None:
+    """Refuse the settings a step would fail on (the virtual sessions' source and time zone) before a run
+    writes anything: one ``UsageError`` listing them all."""
+    problems = setting_problems(environ, env_file)
+    if problems:
+        raise _unusable(problems)
+
+
+def _unusable(problems: list[str]) -> UsageError:
+    return UsageError("the configuration is not usable:\n  " + "\n  ".join(problems))
 
 
 def start_sandbox(opener: SandboxOpener | None, preset: str, state_dir: Path, stack: contextlib.ExitStack) -> dict:

@@ -76,6 +76,15 @@ def check_org(recorded: str | None, org_id: str, *, allow_other_org: bool, shown
                          "--allow-other-org to rebind it")
 
 
+LOGIN_SETTINGS = {  # what to check when a login flow (Settings.login_flow) is refused
+    "jwt": "SF_USERNAME, SF_CONSUMER_KEY and SF_PRIVATE_KEY_FILE (the connected app must hold the key's "
+           "certificate and pre-authorize the user)",
+    "client_credentials": "SF_CONSUMER_KEY and SF_CONSUMER_SECRET (and the connected app's Run As user)",
+    "oauth_password": "SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN, SF_CONSUMER_KEY and SF_CONSUMER_SECRET",
+    "soap": "SF_USERNAME, SF_PASSWORD and SF_SECURITY_TOKEN",
+}
+
+
 def connect_org(settings: Settings):
     """A logged-in client. Wrong credentials, an untrusted certificate or a login URL where nothing answers are
     a ``UsageError`` naming the setting; an org that answers but fails (an outage) is a ``SyncError``."""
@@ -85,8 +94,8 @@ def connect_org(settings: Settings):
         return connect(settings)
     except SyncError as exc:
         if exc.error_class in (ErrorClass.AUTH, ErrorClass.VALIDATION):
-            raise UsageError(f"cannot log in to {settings.sf_login_url}: {exc.message}; check SF_USERNAME, "
-                             "SF_PASSWORD and SF_SECURITY_TOKEN (and SF_LOGIN_URL, SF_CA_BUNDLE, and "
+            raise UsageError(f"cannot log in to {settings.sf_login_url}: {exc.message}; check "
+                             f"{LOGIN_SETTINGS[settings.login_flow]} (and SF_LOGIN_URL, SF_CA_BUNDLE, and "
                              f"VMSYNC_API_VERSION={settings.api_version}, which the org must serve)") from None
         if _caused_by(exc, requests.exceptions.SSLError):
             raise UsageError(f"the TLS certificate of {settings.sf_login_url} is not trusted: set SF_CA_BUNDLE to "

@@ -23,7 +23,7 @@ from .execute import Limits, execute
 from .folder import find_run, shown_path
 from .plan import summary_notebook
 from .record import RunRecord, SummaryRecord
-from .secrets import scan_and_redact
+from .secrets import choose_secrets, scan_and_redact
 
 SUMMARY_CELL_TIMEOUT = 600.0
 
@@ -69,8 +69,10 @@ def rebuild(run_id: str | None, runs_dir: Path, *, db_url: str | None = None, se
     record = RunRecord.load(folder)  # as it is now: nothing else writes a finished run's record, but read it fresh
     record.summary = SummaryRecord.of(output, outcome, html if html.exists() else None)
     record.save(folder)
-    password = make_url(url).password
-    for leak in scan_and_redact(folder.path, [*secrets, *([str(password)] if password else [])]):
+    parsed = make_url(url)
+    db_secrets = choose_secrets({"the --db password": (str(parsed.password or ""),)},
+                                (parsed.drivername, parsed.username, parsed.host, parsed.database))[0]
+    for leak in scan_and_redact(folder.path, [*secrets, *db_secrets]):
         print(f"secret found and redacted: {leak}", file=out)
     index = write_index(runs_dir)
     if outcome.succeeded:

@@ -35,15 +35,23 @@ from ..report.runfolder import RunFolder
 from ..store import runs
 from ..store.tables import sync_run, sync_step
 from . import preflight, render
-from .environment import SANDBOX_DB_URL, SandboxOpener, sandbox_environment, settings_from, start_sandbox
+from .environment import (
+    SANDBOX_DB_URL,
+    SandboxOpener,
+    check_step_settings,
+    sandbox_environment,
+    settings_from,
+    start_sandbox,
+)
 from .execute import Limits
 from .folder import check_runs_dir, find_run, new_run_id, shown_path
 from .lock import LockHeld, RunLock, current_holder, is_stale
 from .plan import Step, build_plan, default_notebooks_dir, summary_notebook
 from .progress import Progress, table
+from .prune import Retention, prune
 from .record import FAILED, INTERRUPTED, RUNNING, SUCCEEDED, RunRecord, SummaryRecord, now_utc
 from .schedule import StepContext, run_notebook, run_steps
-from .secrets import scan_and_redact
+from .secrets import choose_secrets, scan_and_redact
 from .watchdog import Watchdog
 
 log = logging.getLogger("vmsync.runner")
@@ -121,7 +129,17 @@ def run_suite(options: RunOptions, *, out: TextIO | None = None, report: TextIO 
                                                                         command=options.on_failure), out)
     if result.exit_code == 0 and result.folder is not None:
         _hook("VMSYNC_AFTER_RUN", options.after_run, result, out)
+    if result.folder is not None:
+        _prune_after(options, result.folder.parent, out)
     return result
+
+
+def _prune_after(options: RunOptions, runs_dir: Path, out: TextIO) -> None:
+    """Prune the run folders as ``VMSYNC_PRUNE_KEEP`` / ``VMSYNC_PRUNE_DAYS`` say, when either is set."""
+    settings = settings_from(dict(os.environ), options.env_file, need_salesforce=False)
+    if settings.prune_keep is None and settings.prune_days is None:
+        return
+    prune(runs_dir, Retention(settings.prune_keep, settings.prune_days), out)
 
 
 def _check_options(options: RunOptions) -> None:
@@ -159,7 +177,12 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
         overrides |= sandbox_environment(connection)
     env = {**os.environ, **overrides}
     settings = settings_from(env, options.env_file)
-    secrets = list(settings.secret_values()) + ([connection["admin_token"]] if connection else [])
+    check_step_settings(env, options.env_file)
+    named = settings.named_secrets() | ({"the sandbox's admin token": (connection["admin_token"],)}
+                                         if connection else {})
+    secrets, unsafe = choose_secrets(named, settings.public_values())
+    for warning in unsafe:  # once per run, never a leak: see runner.secrets
+        print(f"warning: {warning}", file=out)
 
     try:  # bad credentials, an untrusted certificate, a URL where nothing answers: exit 2, nothing written
         client, unreachable = preflight.connect_org(settings), None

@@ -3,11 +3,13 @@
 simple-salesforce only ever logs in at ``https://{domain}.salesforce.com/...``. For Salesforce's own hosts
 (``login``, ``test``, a My Domain such as ``acme.my``) that is exactly right. For any other host (the sandbox
 org), ``login_domain`` uses the fragment trick (docs/salesforce.md#login-url): with the domain
-``127.0.0.1:8443/services/Soap/u/59.0#`` the client posts to ``https://127.0.0.1:8443/services/Soap/u/59.0`` and
+``127.0.0.1:8443/services/oauth2/token#`` the client posts to ``https://127.0.0.1:8443/services/oauth2/token`` and
 the rest (``#.salesforce.com/...``) is a fragment, never sent. The client keeps its own re-login.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import requests
 from simple_salesforce import Salesforce
@@ -31,32 +33,36 @@ def login_domain(login_url: str, login_path: str) -> str:
 
 
 def login_arguments(settings: Settings) -> dict:
-    """The ``Salesforce(...)`` keyword arguments for the flow the settings call for.
+    """The ``Salesforce(...)`` keyword arguments for the flow the settings call for (``Settings.login_flow``).
 
-    SOAP username-password by default; OAuth username-password when a consumer key and secret are set
-    (Salesforce wants the security token appended to the password there); OAuth client credentials when
-    they are set without a username.
+    JWT bearer (consumer key, user, private key file) and client credentials (consumer key and secret, no
+    user) are the flows that outlive SOAP ``login()``; OAuth username-password (Salesforce wants the security
+    token appended to the password there) and SOAP username-password serve orgs that still allow them.
     """
-    url, version = settings.sf_login_url, settings.api_version
-    if not settings.uses_oauth and not (settings.sf_username and settings.sf_password):
+    url, flow = settings.sf_login_url, settings.login_flow
+    if flow == "soap" and not (settings.sf_username and settings.sf_password):
         raise SyncError(ErrorClass.VALIDATION, "SF_USERNAME and SF_PASSWORD are needed to log in: put them in "
                                                "the environment or in .env")
-    if not settings.uses_oauth:
+    if flow == "soap":
         return {
             "username": settings.sf_username,
             "password": settings.sf_password.reveal(),
             "security_token": settings.sf_security_token.reveal(),
-            "domain": login_domain(url, f"/services/Soap/u/{version}"),
+            "domain": login_domain(url, f"/services/Soap/u/{settings.api_version}"),
         }
-    oauth = {
-        "consumer_key": settings.sf_consumer_key,
-        "consumer_secret": settings.sf_consumer_secret.reveal(),
-        "domain": login_domain(url, "/services/oauth2/token"),
-    }
-    if settings.sf_username:
+    domain = login_domain(url, "/services/oauth2/token")
+    if flow == "jwt":
+        if not settings.sf_username:
+            raise SyncError(ErrorClass.VALIDATION, "the JWT bearer flow needs SF_USERNAME: the user the "
+                                                   "connected app is pre-authorized for")
+        return {"username": settings.sf_username, "consumer_key": settings.sf_consumer_key,
+                "privatekey_file": str(settings.sf_private_key_file), "domain": domain}
+    oauth = {"consumer_key": settings.sf_consumer_key, "consumer_secret": settings.sf_consumer_secret.reveal(),
+             "domain": domain}
+    if flow == "oauth_password":
         password = settings.sf_password.reveal() + settings.sf_security_token.reveal()
         return {"username": settings.sf_username, "password": password, **oauth}
-    if oauth["domain"] in ("login", "test"):
+    if domain in ("login", "test"):
         raise SyncError(ErrorClass.VALIDATION, "the client-credentials flow needs SF_LOGIN_URL set to your "
                                                "My Domain (https://yourdomain.my.salesforce.com), or set SF_USERNAME")
     return oauth
@@ -82,7 +88,9 @@ def connect(
     arguments = login_arguments(settings)
 
     def login() -> Salesforce:
-        return Salesforce(session=session, version=settings.api_version, **arguments)
+        with warnings.catch_warnings():  # "user hasn't approved this consumer" also warns; the error says it all
+            warnings.simplefilter("ignore")
+            return Salesforce(session=session, version=settings.api_version, **arguments)
 
     sf = call_with_retries(login, doing=f"login to {settings.sf_login_url}", policy=retry,
                            retry_after=lambda: adapter.retry_after)

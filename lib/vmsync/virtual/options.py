@@ -20,6 +20,7 @@ from .. import config
 from ..config import ConfigError
 from ..sync.params import public, shared_problems
 from .modes import MODES
+from .source import location_problems
 
 DEFAULT_TIMEZONE = "America/Chicago"
 DEFAULT_PARTNER = "PREP-KC"
@@ -62,11 +63,7 @@ class VirtualParams:
                 problems.append(f"mode custom needs cutoff as a date YYYY-MM-DD, not {self.cutoff!r}")
         elif self.cutoff is not None:
             problems.append(f"cutoff is only for mode custom (mode is {self.mode!r})")
-        try:
-            ZoneInfo(str(self.timezone))
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(f"timezone (VMSYNC_TIMEZONE) must be an IANA time zone such as "
-                            f"{DEFAULT_TIMEZONE}, not {self.timezone!r}")
+        problems += _timezone_problems(self.timezone)
         if not isinstance(self.partner, str) or not self.partner.strip():
             problems.append("partner must name the Pathful partner whose rows are imported, e.g. PREP-KC")
         if self.ca_bundle and not Path(self.ca_bundle).is_file():
@@ -84,6 +81,28 @@ class VirtualParams:
         if isinstance(self.cutoff, date):
             values["cutoff"] = self.cutoff.isoformat()
         return values
+
+
+def setting_problems(environ: Mapping[str, str] | None = None, env_file: str | os.PathLike | None = ".env"
+                     ) -> list[str]:
+    """What in the step's settings would fail it, each naming the setting: found by the pre-flight, before a run
+    writes anything, rather than by the step after every other step has written."""
+    values = environment(environ, env_file)
+    problems = [f"{ENV[name]}: {problem}" for name in ("source", "user_report") if name in values
+                for problem in location_problems(values[name])]
+    problems += _timezone_problems(values.get("timezone", DEFAULT_TIMEZONE))
+    if "ca_bundle" in values and not Path(values["ca_bundle"]).is_file():
+        problems.append(f"VMSYNC_PATHFUL_CA_BUNDLE {values['ca_bundle']} is not a file")
+    return problems
+
+
+def _timezone_problems(timezone: object) -> list[str]:
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return [f"timezone (VMSYNC_TIMEZONE) must be an IANA time zone such as {DEFAULT_TIMEZONE}, not "
+                f"{timezone!r}"]
+    return []
 
 
 def _as_date(value: object) -> date:

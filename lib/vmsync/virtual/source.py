@@ -68,35 +68,52 @@ def describe(source: str | Path) -> str:
 
 def open_source(source: str | Path, *, ca_bundle: str | None = None) -> Sheet:
     """Read ``source`` (a path or an ``https://`` URL) into a ``Sheet``, or raise ``SourceError``."""
-    name = describe(source)
-    text = str(source).strip()
-    if not text:
-        raise SourceError(["no source given: pass a .xlsx or .csv file or an https:// URL"])
-    scheme = urlsplit(text).scheme.lower()
-    if scheme == "https":
+    problems = location_problems(source)
+    if problems:
+        raise SourceError(problems)
+    name, text = describe(source), str(source).strip()
+    if urlsplit(text).scheme.lower() == "https":
         data, kind = _fetch(text, name, ca_bundle)
-    elif scheme in ("http", "ftp", "file") or "://" in text:
-        raise SourceError([f"{name}: only local files and https:// URLs are read (not {scheme}://)"])
     else:
         data, kind = _read_file(Path(text), name)
     return _parse_xlsx(data, name) if kind == "xlsx" else _parse_csv(data, name)
 
 
-def _read_file(path: Path, name: str) -> tuple[bytes, str]:
+def location_problems(source: str | Path) -> list[str]:
+    """What is wrong with where ``source`` points, found without downloading it: a scheme other than https, a
+    file that is missing, not a file, of another kind, or unreadable. Checked before a run writes anything."""
+    name, text = describe(source), str(source).strip()
+    if not text:
+        return ["no source given: pass a .xlsx or .csv file or an https:// URL"]
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme == "https":
+        return [] if parts.hostname else [f"{name}: an https:// URL needs a host"]
+    if scheme in ("http", "ftp", "file") or "://" in text:
+        return [f"{name}: only local files and https:// URLs are read (not {scheme}://)"]
+    path = Path(text)
     suffix = path.suffix.lower()
     if not path.exists():
-        raise SourceError([f"{name}: no such file"])
+        return [f"{name}: no such file"]
     if not path.is_file():
-        raise SourceError([f"{name}: not a file"])
+        return [f"{name}: not a file"]
     if suffix == ".xls":
-        raise SourceError([f"{name}: old-style .xls workbooks cannot be read; save it as .xlsx"])
+        return [f"{name}: old-style .xls workbooks cannot be read; save it as .xlsx"]
     if suffix not in (".xlsx", ".xlsm", ".csv"):
-        raise SourceError([f"{name}: not a .xlsx or .csv file"])
+        return [f"{name}: not a .xlsx or .csv file"]
+    try:
+        path.open("rb").close()
+    except OSError as exc:
+        return [f"{name}: cannot be read ({exc.strerror or exc})"]
+    return []
+
+
+def _read_file(path: Path, name: str) -> tuple[bytes, str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError([f"{name}: cannot be read ({exc.strerror or exc})"]) from exc
-    return data, "csv" if suffix == ".csv" else "xlsx"
+    return data, "csv" if path.suffix.lower() == ".csv" else "xlsx"
 
 
 def _download_url(url: str) -> str:

@@ -78,7 +78,11 @@ def render(catalog: Catalog) -> str:
                                                             tables.sync_issue, tables.sync_meta], set())
     out += ["## Raw mirror", "",
             "One table per Salesforce object, one column per field any entity selects from it, named exactly as "
-            "Salesforce names it, plus `run_id` and `synced_at`. A deleted record keeps its row with `IsDeleted` "
+            "Salesforce names it, plus `run_id` and `synced_at`. Every stream of an object selects all of these "
+            "fields, whichever it maps, so a row is the whole mirrored record as Salesforce has it, whichever "
+            "stream wrote it: NULL means Salesforce holds nothing there, never \"this stream did not read it\" "
+            "(a row written before vmsync read the union may still lack what its stream did not read, until a "
+            "full sync or a change of the record rewrites it). A deleted record keeps its row with `IsDeleted` "
             "true. Mappings read this layer, so a mapping can be fixed and replayed without calling Salesforce "
             "again; it is also where held-back records wait to be mapped again.", "",
             "| table | read by | fields |", "|---|---|---|"]

@@ -69,7 +69,8 @@ def run_step(entity: str, params: StepParams, settings: Settings, *,
 
 
 def build_soql(stream: Stream, since: datetime | None, *, leaving: bool = False) -> str:
-    """The stream's query: its records changed since ``since`` (all when None), in watermark order.
+    """The stream's query: every field its object mirrors (``Catalog.mirrored``), of its records changed since
+    ``since`` (all when None), in watermark order.
 
     With ``leaving``, the Ids of records changed since ``since`` that no longer match the stream's filter
     (a contact whose type changed, an account that became a school).
@@ -79,7 +80,7 @@ def build_soql(stream: Stream, since: datetime | None, *, leaving: bool = False)
         where.append(f"NOT ({stream.where})" if leaving else f"({stream.where})")
     if since is not None:
         where.append(f"SystemModstamp >= {soql_datetime(since)}")
-    select_list = "Id" if leaving else ", ".join(stream.fields)
+    select_list = "Id" if leaving else ", ".join(CATALOG.mirrored_fields(stream))
     soql = f"SELECT {select_list} FROM {stream.object}"
     if where:
         soql += " WHERE " + " AND ".join(where)

@@ -38,8 +38,9 @@ class PageWriter:
         self.stream = stream
         self.run_id = run_id
         self.now = now
-        self.raw = t.raw_table(stream.object, stream.fields)
-        self._coerce = coercer(stream.fields)
+        mirrored = catalog.mirrored_fields(stream)
+        self.raw = t.raw_table(stream.object, mirrored)
+        self._coerce = coercer(mirrored)
         self.changed: Counter = Counter()  # model rows inserted, changed or retired, per table, over all pages
         self.cascade = Cascade(catalog, entity, stream, run_id, now, self.changed)
 

@@ -52,11 +52,12 @@ def _job(org: Org, req: Request) -> AsyncJob:
     return job
 
 
-def _batch(org: Org, req: Request) -> AsyncBatch:
-    batch = _job(org, req).batches.get(req.params["batch"])
+def _batch(org: Org, req: Request) -> tuple[AsyncJob, AsyncBatch]:
+    job = _job(org, req)
+    batch = job.batches.get(req.params["batch"])
     if batch is None:
         raise _invalid("InvalidBatch", f"Unable to find object: {req.params['batch']}")
-    return batch
+    return job, batch
 
 
 def create_job(org: Org, req: Request) -> Response:
@@ -119,7 +120,7 @@ def set_job_state(org: Org, req: Request) -> Response:
 
 
 def batch_info(org: Org, req: Request) -> Response:
-    batch = _batch(org, req)
+    _, batch = _batch(org, req)
     if batch.state == "Queued":
         if req.fail_job:
             batch.state, batch.state_message, batch.result = "Failed", req.fail_job, None
@@ -133,20 +134,19 @@ def list_batches(org: Org, req: Request) -> Response:
 
 
 def result_ids(org: Org, req: Request) -> Response:
-    batch = _batch(org, req)
+    _, batch = _batch(org, req)
     if batch.state != "Completed":
         raise _invalid("InvalidBatch", f"Batch {batch.id} is {batch.state}: it has no results")
     return json_response(batch.result_ids())
 
 
 def result(org: Org, req: Request) -> Response:
-    batch = _batch(org, req)
+    job, batch = _batch(org, req)
     ids = batch.result_ids() if batch.state == "Completed" else []
     if req.params["result"] not in ids:
         raise _invalid("InvalidBatch", f"Unable to find result {req.params['result']} of batch {batch.id}")
     offset = ids.index(req.params["result"]) * RESULT_ROWS
     count = max(0, min(RESULT_ROWS, batch.result.total_size - offset))
-    job = _job(org, req)
     records = batch.result.records(org.store.read_connection(), offset, count, job.version)
     body = json.dumps([_epoch_dates(r) for r in records], separators=(",", ":"), ensure_ascii=False)
     return Response(200, body.encode(), "application/json")

@@ -120,7 +120,7 @@ def test_a_bad_session_is_400_invalid_session_id(raw):
     assert answer.json() == {"exceptionCode": "InvalidSessionId", "exceptionMessage": "Invalid session id"}
 
 
-def test_bulk1_calls_count_against_the_api_budget(clean_sandbox):
+def test_bulk1_calls_count_against_the_api_budget_and_batches_against_the_daily_batches(clean_sandbox):
     sf = clean_sandbox.client()
     before = clean_sandbox.control.usage()
     sf.bulk.Account.query("SELECT Id FROM Account", wait=0)
@@ -128,6 +128,7 @@ def test_bulk1_calls_count_against_the_api_budget(clean_sandbox):
     # create job, add batch, close job, poll batch, result ids, one result
     assert after["api_calls_used"] - before["api_calls_used"] == 6
     assert after["requests"]["bulk1_create"] == 2 and after["requests"]["bulk1_results"] == 2
+    assert sf.limits()["DailyBulkApiBatches"] == {"Max": 15_000, "Remaining": 14_999}
 
 
 def test_fault_rules_apply_to_bulk1_kinds(clean_sandbox):

@@ -196,7 +196,7 @@ def _retry_open_issues(conn: Connection, spec: Entity, stream: Stream, writer: P
 def _from_db(row: dict) -> dict:
     """A raw-mirror row as the extractor hands records over: date-times aware UTC."""
     return {k: (v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v)
-            for k, v in row.items() if k not in ("run_id", "synced_at")}
+            for k, v in row.items() if k not in t.RAW_BOOKKEEPING}
 
 
 class _SeenIds:

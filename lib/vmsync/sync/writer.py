@@ -136,7 +136,7 @@ class PageWriter:
                 counts.updated += 1
 
     def _write_raw(self, conn: Connection, records: list[dict]) -> None:
-        stamp = {"run_id": self.run_id, "synced_at": self.now}
+        stamp = {"run_id": self.run_id, "synced_at": self.now, "read_by": self.entity.stream_key(self.stream)}
         rows = [r | stamp for r in records]
         upsert(conn, self.raw, _unique(rows, itemgetter("Id")), key=("Id",), keep=())
 

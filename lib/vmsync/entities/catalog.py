@@ -115,4 +115,3 @@ class Catalog:
     def children_of(self, table_name: str) -> tuple[Child, ...]:
         """(child table, linking column, owners) for every column that links to ``table_name``."""
         return self.children.get(table_name, ())
-

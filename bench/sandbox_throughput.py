@@ -1,8 +1,9 @@
 """Sandbox throughput: the volunteer import's SOQL read through the sandbox org, side by side with the floor.
 
 At the ``demo`` preset, in one run: records/s through the unmodified simple-salesforce ``query_all_iter``
-(REST paging over HTTPS, 2,000 per page), through ``sf.bulk2`` (Bulk 2.0 CSV pages), through the sandbox's
-query engine alone (no HTTP), the client's own parse of the page JSON alone (the ceiling for REST: the
+(REST paging over HTTPS, 2,000 per page), through ``sf.bulk2`` (Bulk 2.0 CSV pages), through ``sf.bulk``
+(Bulk API 1.0 as loaders built on the client read it: job, batch, poll, JSON result with epoch dates),
+through the sandbox's query engine alone (no HTTP), the client's own parse of the page JSON alone (the ceiling for REST: the
 client decodes every page with an ``OrderedDict`` hook), and a raw ``sqlite3`` read of the same rows and
 columns underneath; then REST paging of a narrow query over every contact. Each figure is the median of
 several repeats. The server runs in its own process, as ``vmsync sandbox serve``. Always at ``demo``: this
@@ -84,6 +85,9 @@ def measure(sandbox: Sandbox, repeats: int) -> dict[str, tuple[int, float]]:
         pages = sf.bulk2.Contact.query(BULK_SOQL, wait=0)
         return sum(sum(1 for _ in csv.DictReader(io.StringIO(page))) for page in pages)
 
+    def bulk1() -> int:
+        return len(sf.bulk.Contact.query(BULK_SOQL, wait=0))
+
     def engine() -> int:
         conn = sqlite3.connect(db)
         try:
@@ -112,6 +116,7 @@ def measure(sandbox: Sandbox, repeats: int) -> dict[str, tuple[int, float]]:
     return {
         "REST query_all_iter": rate(rest(VOLUNTEER_SOQL), repeats),
         "Bulk 2.0 query": rate(bulk, repeats),
+        "Bulk 1.0 query": rate(bulk1, repeats),
         "query engine alone": rate(engine, repeats),
         "client JSON parse alone": rate(client_parse, repeats),
         "raw sqlite3 read": rate(raw, repeats),
@@ -126,11 +131,14 @@ def figures(measured: dict[str, tuple[int, float]]) -> list[Figure]:
         Figure("sandbox_rest_records_per_s", rest[1], "records/s", f"REST paging, volunteer SOQL, {rest[0]:,} records",
                (">=", 20_000)),
         Figure("sandbox_bulk_records_per_s", bulk[1], "records/s", "Bulk 2.0, the same records"),
+        Figure("sandbox_bulk1_records_per_s", measured["Bulk 1.0 query"][1], "records/s",
+               "Bulk 1.0, the same records (JSON)"),
         Figure("sandbox_engine_records_per_s", measured["query engine alone"][1], "records/s",
                "the sandbox's query engine alone (no HTTP)"),
         Figure("sandbox_raw_records_per_s", floor, "records/s", "raw sqlite3 read of the same rows"),
         Figure("sandbox_rest_vs_raw", ratio(rest[1], floor), "x", "REST paging / raw read"),
         Figure("sandbox_bulk_vs_raw", ratio(bulk[1], floor), "x", "Bulk 2.0 / raw read"),
+        Figure("sandbox_bulk1_vs_raw", ratio(measured["Bulk 1.0 query"][1], floor), "x", "Bulk 1.0 / raw read"),
         Figure("sandbox_rest_narrow_records_per_s", measured["REST, 4 fields, all"][1], "records/s",
                "REST paging, 4 fields of every contact"),
     ]

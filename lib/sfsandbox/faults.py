@@ -16,12 +16,14 @@ A rule is a JSON-serialisable dict with three parts:
       with ``"at": "start"`` the connection is closed before anything is sent;
     - ``truncate``: send the full ``Content-Length`` but only a ``fraction`` of the body, then close;
     - ``delay``: wait ``seconds``, then answer normally;
-    - ``fail_job`` (kind ``bulk_poll`` only): the polled Bulk 2.0 job moves to ``Failed`` with ``message``.
+    - ``fail_job`` (kinds ``bulk_poll`` and ``bulk1_poll``): the polled Bulk 2.0 job, or the polled Bulk 1.0
+      batch still queued, moves to ``Failed`` with ``message``.
 
 Kinds: ``login`` (SOAP and OAuth), ``query`` (a query / queryAll's first page), ``next_page``, ``describe``
 (describeGlobal, describe, sObject metadata), ``sobject`` (record get / create / update / delete),
 ``get_updated``, ``get_deleted``, ``limits``, ``bulk_create``, ``bulk_poll`` (job status, list, abort,
-delete) and ``bulk_results``.
+delete) and ``bulk_results``; for Bulk API 1.0 ``bulk1_create`` (job create, batch add), ``bulk1_poll``
+(job and batch status, job close / abort) and ``bulk1_results`` (result ids and results).
 
 Every matching rule counts the request; all firing ``delay`` rules apply, and the first firing rule with any
 other effect decides the answer.
@@ -37,7 +39,7 @@ from pathlib import Path
 
 KINDS = frozenset({
     "login", "query", "next_page", "bulk_create", "bulk_poll", "bulk_results", "sobject", "get_updated",
-    "get_deleted", "describe", "limits", "any",
+    "get_deleted", "describe", "limits", "bulk1_create", "bulk1_poll", "bulk1_results", "any",
 })
 EFFECTS = frozenset({"error", "drop", "truncate", "delay", "fail_job"})
 ERROR_DEFAULTS: dict[int, tuple[str, str]] = {
@@ -115,8 +117,8 @@ class FaultRule:
             rule.message = rule.message or message
             rule.retry_after = _integer(data, "retry_after", 1 if rule.status == 503 else None, minimum=0)
         elif effect == "fail_job":
-            if kind != "bulk_poll":
-                raise FaultRuleError("a fail_job fault applies to kind bulk_poll (the job's status poll)")
+            if kind not in ("bulk_poll", "bulk1_poll"):
+                raise FaultRuleError("a fail_job fault applies to kinds bulk_poll and bulk1_poll (a status poll)")
             rule.message = rule.message or "InternalServerError : An unexpected error occurred while processing the job."
         rule._random.seed(rule.seed)
         return rule

@@ -1,7 +1,7 @@
 """One running sandbox org: its records and clock, and everything the server keeps between requests.
 
 The records live in ``<state_dir>/org.db``, a working copy of the generated org for (preset, seed); a reset
-copies the generated org back in and forgets cursors, Bulk jobs, faults, usage and the clock's changes.
+copies the generated org back in and forgets cursors, Bulk jobs (2.0 and 1.0), faults, usage and the clock's changes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from . import generate
+from .async_jobs import AsyncJobs
 from .clock import Clock
 from .cursors import Cursors
 from .faults import FaultSet
@@ -51,6 +52,7 @@ class Org:
         self.usage = ApiUsage(self.clock.now, daily_limit)
         self.cursors = Cursors(self.clock.now)
         self.jobs = BulkJobs(self.clock.now)
+        self.async_jobs = AsyncJobs(self.clock.now)
         self.faults = FaultSet()
         self.initial_faults = list(faults or [])
         self.faults.add_all(self.initial_faults)
@@ -75,6 +77,7 @@ class Org:
         self.usage = ApiUsage(self.clock.now, self.daily_limit)
         self.cursors = Cursors(self.clock.now)
         self.jobs = BulkJobs(self.clock.now)
+        self.async_jobs = AsyncJobs(self.clock.now)
         self.faults = FaultSet()
         self.faults.add_all(self.initial_faults)
         log.info("sandbox org reset to %s seed %s", self.preset, self.seed)

@@ -188,6 +188,7 @@ def limits(org: Org, req: Request) -> Response:
     used = org.usage.used()
     daily = org.usage.daily_limit
     jobs_max, jobs_used = org.jobs.daily_limit, org.jobs.created_last_day()
+    batches_max, batches_used = org.async_jobs.daily_limit, org.async_jobs.batches_last_day()
 
     def limit(maximum: int, remaining: int) -> dict:
         return {"Max": maximum, "Remaining": max(remaining, 0)}
@@ -197,7 +198,7 @@ def limits(org: Org, req: Request) -> Response:
         "ConcurrentSyncReportRuns": limit(20, 20),
         "DailyApiRequests": limit(daily, daily - used),
         "DailyAsyncApexExecutions": limit(250_000, 250_000),
-        "DailyBulkApiBatches": limit(15_000, 15_000),
+        "DailyBulkApiBatches": limit(batches_max, batches_max - batches_used),
         "DailyBulkV2QueryFileStorageMB": limit(976_562, 976_562),
         "DailyBulkV2QueryJobs": limit(jobs_max, jobs_max - jobs_used),
         "DataStorageMB": limit(1_024, 1_024),

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
-from . import bulk, control, login, rest
+from . import bulk, bulk1, control, login, rest
 
 MIN_VERSION = 47.0
 _V = r"/services/data/v(?P<version>\d{2,3}\.\d)"
 _OBJ = r"(?P<object>[A-Za-z][A-Za-z0-9_]*)"
+_ASYNC = r"/services/async/(?P<version>\d{2,3}\.\d)/job"
 _ID = r"(?P<id>[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?)"
 
 
@@ -26,15 +27,17 @@ class Route:
     methods: dict[str, Callable]  # HTTP method -> handler(org, request) -> Response
     pattern: re.Pattern
     kind: str
-    auth: str = "session"  # "session" | "none" | "admin"
+    auth: str = "session"  # "session" (Bearer) | "sfdc_session" (X-SFDC-Session) | "none" | "admin"
     counted: bool = True
-    errors: str = "json"  # "json" | "soap" | "oauth" | "control"
+    errors: str = "json"  # "json" | "async" | "soap" | "oauth" | "control"
     kinds: dict[str, str] = field(default_factory=dict)  # per-method kind where it differs
 
 
 def _route(pattern: str, kind: str, methods: dict[str, Callable], **kw) -> Route:
     return Route(methods, re.compile(f"^{pattern}/?$"), kind, **kw)
 
+
+_BULK1 = {"auth": "sfdc_session", "errors": "async"}  # Bulk API 1.0: its own session header and errors
 
 ROUTES: tuple[Route, ...] = (
     _route(r"(?:/.*)?/services/Soap/u/(?P<version>\d{2,3}\.\d)", "login", {"POST": login.soap_login},
@@ -59,6 +62,17 @@ ROUTES: tuple[Route, ...] = (
     _route(_V + r"/jobs/query/(?P<job>[A-Za-z0-9]+)", "bulk_poll",
            {"GET": bulk.get_job, "PATCH": bulk.abort_job, "DELETE": bulk.delete_job}),
     _route(_V + r"/jobs/query/(?P<job>[A-Za-z0-9]+)/results", "bulk_results", {"GET": bulk.get_results}),
+    _route(_ASYNC, "bulk1_create", {"POST": bulk1.create_job}, **_BULK1),
+    _route(_ASYNC + r"/(?P<job>[A-Za-z0-9]+)", "bulk1_poll",
+           {"GET": bulk1.job_info, "POST": bulk1.set_job_state}, **_BULK1),
+    _route(_ASYNC + r"/(?P<job>[A-Za-z0-9]+)/batch", "bulk1_create",
+           {"POST": bulk1.add_batch, "GET": bulk1.list_batches}, kinds={"GET": "bulk1_poll"}, **_BULK1),
+    _route(_ASYNC + r"/(?P<job>[A-Za-z0-9]+)/batch/(?P<batch>[A-Za-z0-9]+)", "bulk1_poll",
+           {"GET": bulk1.batch_info}, **_BULK1),
+    _route(_ASYNC + r"/(?P<job>[A-Za-z0-9]+)/batch/(?P<batch>[A-Za-z0-9]+)/result", "bulk1_results",
+           {"GET": bulk1.result_ids}, **_BULK1),
+    _route(_ASYNC + r"/(?P<job>[A-Za-z0-9]+)/batch/(?P<batch>[A-Za-z0-9]+)/result/(?P<result>[A-Za-z0-9]+)",
+           "bulk1_results", {"GET": bulk1.result}, **_BULK1),
     _route(r"/__sandbox__/(?P<action>[a-z_/]+?)", "control", {"GET": control.handle, "POST": control.handle,
                                                               "DELETE": control.handle},
            auth="admin", counted=False, errors="control"),

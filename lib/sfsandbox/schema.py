@@ -1,4 +1,5 @@
-"""The metadata of the sandbox's VMS org: every object and field the VMS queries select.
+"""The metadata of the sandbox's VMS org: every object and field the VMS queries select, and the standard objects
+of an Enterprise org with NPSP that other tools read.
 
 This is the one contract the sandbox's parts share: the store makes one SQLite table per object from it, the SOQL
 compiler resolves names and relationships against it, describe renders it, and the generator fills it. Field names
@@ -195,6 +196,13 @@ OBJECTS: tuple[SObject, ...] = (
         "User", "005",
         _f("Username", nillable=False), _f("FirstName"), _f("LastName", nillable=False),
         _f("Name", calculated=True, formula=_full_name), _f("Email", "email"), _f("IsActive", "boolean"),
+        _ref("UserRoleId", "UserRole", rel="UserRole"),
+    ),
+    _object(
+        "UserRole", "00E",
+        _f("Name", nillable=False), _f("DeveloperName"), _ref("ParentRoleId", "UserRole", rel="ParentRole"),
+        _f("RollupDescription"), _pick("OpportunityAccessForAccountOwner", "None", "Read", "Edit"),
+        label="Role",
     ),
     _object(
         "Account", "001",
@@ -373,6 +381,79 @@ OBJECTS: tuple[SObject, ...] = (
         label="Pathway Participant",
     ),
 )
+
+# The standard objects every Enterprise org with NPSP has, beyond those the VMS queries read: served in describe
+# and SOQL so that the tools an analyst already has work against the sandbox (docs/vms-org.md#standard-objects).
+STANDARD_OBJECTS: tuple[SObject, ...] = (
+    _object(
+        "Campaign", "701",
+        _f("Name", nillable=False),
+        _pick("Type", "Volunteer Recruitment", "Event", "Email", "Fundraising", "Other"),
+        _pick("Status", "Planned", "In Progress", "Completed", "Aborted"),
+        _f("StartDate", "date"), _f("EndDate", "date"), _f("IsActive", "boolean"),
+        _ref("ParentId", "Campaign", rel="Parent"),
+        _f("Description", "textarea", length=32000),
+        _f("ExpectedRevenue", "currency"), _f("BudgetedCost", "currency"), _f("ActualCost", "currency"),
+        _f("NumberSent", "double"),
+    ),
+    _object(
+        "CampaignMember", "00v",
+        _ref("CampaignId", "Campaign", rel="Campaign", nillable=False),
+        _ref("ContactId", "Contact", rel="Contact"), _ref("LeadId", "Lead", rel="Lead"),
+        _pick("Status", "Sent", "Responded", "Registered", "Attended"),
+        _f("HasResponded", "boolean"), _f("FirstRespondedDate", "date"),
+        label="Campaign Member",
+    ),
+    _object(
+        "Product2", "01t",
+        _f("Name", nillable=False), _f("ProductCode"), _f("Description", "textarea", length=4000),
+        _f("IsActive", "boolean"), _pick("Family", "Sponsorship", "Program Support", "In-Kind"),
+        label="Product",
+    ),
+    _object(
+        "Pricebook2", "01s",
+        _f("Name", nillable=False), _f("IsActive", "boolean"), _f("IsStandard", "boolean"),
+        _f("Description", "textarea"),
+        label="Price Book",
+    ),
+    _object(
+        "PricebookEntry", "01u",
+        _f("Name"), _ref("Pricebook2Id", "Pricebook2", rel="Pricebook2", nillable=False),
+        _ref("Product2Id", "Product2", rel="Product2", nillable=False), _f("ProductCode"),
+        _f("UnitPrice", "currency", nillable=False), _f("IsActive", "boolean"), _f("UseStandardPrice", "boolean"),
+        label="Price Book Entry",
+    ),
+    _object(
+        "Opportunity", "006",
+        _f("Name", nillable=False), _ref("AccountId", "Account", rel="Account"),
+        _pick("StageName", "Prospecting", "Pledged", "Closed Won", "Closed Lost", nillable=False),
+        _f("Amount", "currency"), _f("CloseDate", "date", nillable=False),
+        _pick("Type", "Donation", "Grant", "In-Kind Gift", "Sponsorship"),
+        _f("Probability", "percent"), _f("IsClosed", "boolean"), _f("IsWon", "boolean"),
+        _ref("CampaignId", "Campaign", rel="Campaign"), _ref("Pricebook2Id", "Pricebook2", rel="Pricebook2"),
+        _pick("LeadSource", "Web", "Event", "Volunteer", "Other"),
+        _f("Description", "textarea", length=32000),
+        _ref("npsp__Primary_Contact__c", "Contact"),
+    ),
+    _object(
+        "OpportunityLineItem", "00k",
+        _ref("OpportunityId", "Opportunity", rel="Opportunity", nillable=False),
+        _ref("PricebookEntryId", "PricebookEntry", rel="PricebookEntry"),
+        _ref("Product2Id", "Product2", rel="Product2"),
+        _f("Quantity", "double"), _f("UnitPrice", "currency"), _f("TotalPrice", "currency"),
+        _f("ServiceDate", "date"), _f("Description"),
+        label="Opportunity Product",
+    ),
+    _object(
+        "OpportunityContactRole", "00K",
+        _ref("OpportunityId", "Opportunity", rel="Opportunity", nillable=False),
+        _ref("ContactId", "Contact", rel="Contact", nillable=False),
+        _pick("Role", "Donor", "Soft Credit", "Decision Maker", "Influencer", "Other"),
+        _f("IsPrimary", "boolean"),
+        label="Opportunity Contact Role",
+    ),
+)
+OBJECTS += STANDARD_OBJECTS
 
 _BY_LOWER = {o.name.lower(): o for o in OBJECTS}
 _BY_PREFIX = {o.key_prefix: o for o in OBJECTS}

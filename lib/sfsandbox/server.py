@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import unquote_plus, urlsplit
 
-from . import control, login, routes
+from . import bulk1, control, login, routes
 from .faults import FaultRule
 from .org import Org
 from .pathful import write_report
@@ -171,8 +171,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if route.auth == "admin":
                 self._check_admin(org)
                 return handler(org, req), None
-            if route.auth == "session":
-                req.session = _bearer(self.headers.get("Authorization", ""))
+            if route.auth in ("session", "sfdc_session"):
+                req.session = (self.headers.get("X-SFDC-Session") if route.auth == "sfdc_session"
+                               else _bearer(self.headers.get("Authorization", "")))
                 if not org.sessions.check(req.session):
                     raise ApiError(401, "INVALID_SESSION_ID", _SESSION_EXPIRED, headers={"WWW-Authenticate": "Token"})
             if route.counted:
@@ -284,6 +285,8 @@ def _render_error(route: Route, error: ApiError) -> Response:
         return login.soap_fault(error)
     if route.errors == "oauth":
         return login.oauth_error(error)
+    if route.errors == "async":
+        return bulk1.async_error(error)
     if route.errors == "control":
         return control.control_error(error)
     return error.response()

@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from vmsync.config import load_settings
-from vmsync.entities import CATALOG, get
+from vmsync.entities import ENTITIES, get
+from vmsync.entities.catalog import Catalog
 from vmsync.errors import ErrorClass, SyncError
 from vmsync.report import alerts, present, summary
 from vmsync.runner.check import CheckOptions, run_check
@@ -230,15 +231,23 @@ def test_a_spec_that_reads_a_field_it_did_not_read_last_time_reads_in_full(clean
     sync("schools", "r1")
     stream = next(s for s in get("schools").streams if s.name == "schools")
     clean_sandbox.control.change_field("Account", "School_Code_External_ID__c", "rename", to="School_Code__c")
-    updated = replace(stream, fields={**{k: v for k, v in stream.fields.items() if k != "School_Code_External_ID__c"},
-                                      "School_Code__c": "text"})  # the spec pointed at the field's new name
+
+    def renamed(s):  # a spec pointed at the field's new name
+        if "School_Code_External_ID__c" not in s.fields:
+            return s
+        return replace(s, fields={**{k: v for k, v in s.fields.items() if k != "School_Code_External_ID__c"},
+                                  "School_Code__c": "text"})
+
+    updated = renamed(stream)
+    catalog = Catalog.of(replace(e, streams=tuple(updated if s is stream else renamed(s) for s in e.streams))
+                         for e in ENTITIES.values())  # the catalog the updated specs make
     engine = open_engine(db_url)
     try:
         with engine.begin() as conn:
-            drift = orgshape.check(conn, client, updated, "schools", CATALOG, "r2", datetime.now(UTC))
+            drift = orgshape.check(conn, client, updated, "schools", catalog, "r2", datetime.now(UTC))
             assert drift.unread == ["School_Code__c"] and drift.missing == []
             orgshape.remember_read(conn, "schools", updated, drift)
-            assert orgshape.check(conn, client, updated, "schools", CATALOG, "r3", datetime.now(UTC)).unread == []
+            assert orgshape.check(conn, client, updated, "schools", catalog, "r3", datetime.now(UTC)).unread == []
     finally:
         engine.dispose()
 

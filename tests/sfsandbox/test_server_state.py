@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sfsandbox import cursors
+from sfsandbox import async_jobs, cursors
 from sfsandbox import jobs as jobs_module
 from sfsandbox.cursors import Cursors
 from sfsandbox.jobs import BulkJobs
@@ -66,6 +66,19 @@ def test_bulk_jobs_are_bounded_and_counted_per_day(monkeypatch):
     jobs.remove(made[2].id)
     with pytest.raises(ApiError):
         jobs.get(made[2].id)
+
+
+def test_bulk1_jobs_are_bounded_and_their_batches_counted_per_day(monkeypatch):
+    monkeypatch.setattr(async_jobs, "MAX_JOBS", 2)
+    clock = FakeClock()
+    jobs = async_jobs.AsyncJobs(clock)
+    jobs.daily_limit = 2
+    made = [jobs.open("query", "Contact", "59.0", "Parallel") for _ in range(3)]
+    assert jobs.get(made[0].id) is None and jobs.get(made[2].id) is made[2]
+    assert [jobs.add_batch(made[2], FakeResult(10), None) is not None for _ in range(3)] == [True, True, False]
+    assert jobs.batches_last_day() == 2
+    clock.now += timedelta(days=1, seconds=1)
+    assert jobs.batches_last_day() == 0 and jobs.add_batch(made[2], FakeResult(10), None) is not None
 
 
 def test_api_usage_is_a_rolling_day_of_hourly_buckets():

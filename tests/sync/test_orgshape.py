@@ -11,10 +11,10 @@ SCHOOLS = next(s for s in get("schools").streams if s.name == "schools")
 
 
 def described(*drop: str, **types: str) -> dict:
-    """Account's describe as the org would give it: every field the schools stream reads, ``Type``, less ``drop``,
-    with ``types`` changed or added."""
+    """Account's describe as the org would give it: every field the schools stream selects (its object's mirrored
+    fields), ``Type``, less ``drop``, with ``types`` changed or added."""
     fields = {name: {"number": "double", "bool": "boolean", "date": "date", "datetime": "datetime"}.get(kind, "string")
-              for name, kind in SCHOOLS.fields.items()} | {"Type": "picklist", "Id": "id"} | types
+              for name, kind in CATALOG.mirrored_fields(SCHOOLS).items()} | {"Type": "picklist", "Id": "id"} | types
     return {"name": "Account", "fields": [{"name": n, "type": t, "relationshipName": None, "referenceTo": []}
                                           for n, t in fields.items() if n not in drop]}
 
@@ -31,7 +31,7 @@ def test_each_kind_of_change_is_told_apart():
     assert drift.missing == ["Connector_Account_Name__c"]
     assert drift.needed == ["Type"]
     assert drift.new == ["Fax__c"]
-    assert "Connector_Account_Name__c" not in drift.fields(SCHOOLS) and "Name" in drift.fields(SCHOOLS)
+    assert "Connector_Account_Name__c" not in drift.readable and "Name" in drift.readable
     assert [stops for stops, _ in said("schools", SCHOOLS, drift)] == [True, False]
 
 

@@ -15,12 +15,19 @@ from .accounts import plan_classes, plan_districts, plan_organizations, plan_sch
 from .activity import build_cases, build_email_messages, build_events, build_leads, build_tasks
 from .affiliations import build_affiliations
 from .contacts import plan_students, plan_teachers, plan_volunteers
+from .donations import (
+    build_campaign_members,
+    build_campaigns,
+    build_opportunities,
+    build_price_book,
+    build_roles,
+)
 from .plan import Plan, assign_ids, write
 from .presets import PRESETS
 from .sessions import build_participants, build_pathways, plan_sessions
 from .timeline import START_MS, datetime_text
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 
 def _load(conn: sqlite3.Connection, plan: Plan, user_id: str) -> None:
@@ -61,6 +68,21 @@ def _load(conn: sqlite3.Connection, plan: Plan, user_id: str) -> None:
     store("Task", build_tasks(plan))
     store("EmailMessage", build_email_messages(plan))
     store("Event", build_events(plan))
+
+    roles = build_roles(plan)
+    store("UserRole", roles)
+    conn.execute('UPDATE "User" SET "UserRoleId" = ? WHERE "Id" = ?', (roles[-1]["Id"], user_id))
+    campaigns = build_campaigns(plan)
+    store("Campaign", campaigns)
+    store("CampaignMember", build_campaign_members(plan, campaigns))
+    products, books, entries = build_price_book(plan)
+    store("Product2", products)
+    store("Pricebook2", books)
+    store("PricebookEntry", entries)
+    opportunities, items, contact_roles = build_opportunities(plan, campaigns, books[0], entries)
+    store("Opportunity", opportunities)
+    store("OpportunityLineItem", items)
+    store("OpportunityContactRole", contact_roles)
 
 
 def generate(path: str | Path, preset: str, seed: int) -> None:

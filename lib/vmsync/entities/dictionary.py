@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from ..store import model, register_raw_tables, tables
-from .catalog import Catalog
+from .catalog import READ_PER_STREAM, Catalog
 
 BOOKKEEPING = {
     "id": "surrogate key the VMS application joins on; never changes for a record, even when its kind changes",
@@ -78,14 +78,26 @@ def render(catalog: Catalog) -> str:
                                                             tables.sync_issue, tables.sync_meta], set())
     out += ["## Raw mirror", "",
             "One table per Salesforce object, one column per field any entity selects from it, named exactly as "
-            "Salesforce names it, plus `run_id` and `synced_at`. A deleted record keeps its row with `IsDeleted` "
-            "true. Mappings read this layer, so a mapping can be fixed and replayed without calling Salesforce "
-            "again; it is also where held-back records wait to be mapped again.", "",
-            "| table | read by | fields |", "|---|---|---|"]
-    readers = {tables.raw_table_name(sf_object): streams for sf_object, streams in catalog.readers.items()}
-    for name in sorted(readers):
-        fields = [c.name for c in tables.metadata.tables[name].columns if c.name not in ("run_id", "synced_at")]
-        out.append(f"| `{name}` | {', '.join(readers[name])} | {', '.join(fields)} |")
+            "Salesforce names it, plus `run_id`, `synced_at` and `read_by` (the stream that last wrote the row). "
+            "A table marked **whole** is read whole by every stream of its object, whichever fields it maps: a "
+            "row is the whole mirrored record as Salesforce has it, and NULL means Salesforce holds nothing "
+            "there. A table marked **per stream** is not (the union costs too much): a row holds the fields of "
+            "the stream its `read_by` names, listed below the table, and any other field of it is *not read*, "
+            "never to be taken for NULL. A row written before vmsync recorded `read_by` has it NULL: it holds "
+            "only its stream's fields, until a full sync or a change of the record rewrites it. A deleted record "
+            "keeps its row with `IsDeleted` true. Mappings read this layer, so a mapping can be fixed and replayed "
+            "without calling Salesforce again; it is also where held-back records wait to be mapped again.", "",
+            "| table | read by | read | fields |", "|---|---|---|---|"]
+    per_stream = []
+    for sf_object in sorted(catalog.readers, key=tables.raw_table_name):
+        name, streams = tables.raw_table_name(sf_object), catalog.readers[sf_object]
+        fields = [c.name for c in tables.metadata.tables[name].columns if c.name not in tables.RAW_BOOKKEEPING]
+        whole = sf_object not in READ_PER_STREAM
+        out.append(f"| `{name}` | {', '.join(streams)} | {'whole' if whole else 'per stream'} | {', '.join(fields)} |")
+        if not whole:
+            per_stream += [f"* `{name}` read by `{key}`: {', '.join(own)}"
+                           for key, own in zip(streams, catalog.raw_fields[sf_object], strict=True)]
+    out += ["", "The fields each stream reads of a table read per stream:", "", *per_stream]
     return "\n".join(out).rstrip() + "\n"
 
 

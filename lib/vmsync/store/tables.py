@@ -145,11 +145,14 @@ def raw_table_name(sf_object: str) -> str:
     return "sf_" + sf_object.lower()
 
 
-def raw_table(sf_object: str, fields: dict[str, str]) -> Table:
-    """The raw mirror table of ``sf_object``: one column per selected field, named as Salesforce names it.
+RAW_BOOKKEEPING = ("run_id", "synced_at", "read_by")  # a raw table's columns that are not Salesforce fields
 
-    Entities reading the same object share its table, each writing only the columns it selects; the table is
-    (re)defined with the union of those columns.
+
+def raw_table(sf_object: str, fields: dict[str, str]) -> Table:
+    """The raw mirror table of ``sf_object``: one column per mirrored field, named as Salesforce names it.
+
+    Entities reading the same object share its table; it is (re)defined with the union of their fields.
+    ``read_by`` names the stream that last wrote a row, whose fields are the ones the row holds as read.
     """
     name = raw_table_name(sf_object)
     if name in metadata.tables:
@@ -160,6 +163,6 @@ def raw_table(sf_object: str, fields: dict[str, str]) -> Table:
         return existing
     columns = [Column("Id", String(18), primary_key=True)]
     columns += [Column(f, RAW_TYPES[kind]) for f, kind in fields.items() if f != "Id"]
-    columns += [Column("run_id", String(40)), Column("synced_at", TS, nullable=False)]
+    columns += [Column("run_id", String(40)), Column("synced_at", TS, nullable=False), Column("read_by", String(80))]
     return Table(name, metadata, *columns, Index(f"ix_{name}_modstamp", "SystemModstamp"))
 

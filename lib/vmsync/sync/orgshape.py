@@ -47,15 +47,17 @@ class Drift:
     """How a stream's spec and its object differ now."""
 
     object: str
+    selected: dict[str, str] = field(default_factory=dict)  # the fields the stream selects: its object's mirrored
     missing: list[str] = field(default_factory=list)  # fields of the stream's it can live without
     needed: list[str] = field(default_factory=list)  # fields it cannot do without
     retyped: dict[str, str] = field(default_factory=dict)  # field: its type now
     new: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)  # fields read before and back now (or new in the spec)
 
-    def fields(self, stream: Stream) -> dict[str, str]:
-        """The stream's fields that can be read now."""
-        return {name: kind for name, kind in stream.fields.items() if name not in self.missing}
+    @property
+    def readable(self) -> dict[str, str]:
+        """The fields the stream selects that can be read now."""
+        return {name: kind for name, kind in self.selected.items() if name not in self.missing}
 
     def found(self) -> list[issues.Found]:
         o = self.object
@@ -71,8 +73,8 @@ def compare(stream: Stream, described: dict, catalog: Catalog, baseline: list[st
     described it (what is new since)."""
     types = {f["name"].lower(): f["type"] for f in described["fields"]}
     relationships = {(f.get("relationshipName") or "").lower() for f in described["fields"]} - {""}
-    drift = Drift(stream.object)
-    for name, kind in stream.fields.items():
+    drift = Drift(stream.object, dict(catalog.mirrored_fields(stream)))
+    for name, kind in drift.selected.items():
         head = name.split(".", 1)[0].lower()
         if "." in name and head in relationships:
             continue
@@ -114,9 +116,9 @@ def check(conn: Connection, client: SalesforceSource, stream: Stream, entity: st
                         "update the entity's spec (lib/vmsync/entities/) to the field's new name")
     last_read = _meta(conn, f"fields:{entity}:{stream.name}")
     if last_read is not None:
-        drift.unread = [f for f in drift.fields(stream) if f not in last_read]
+        drift.unread = [f for f in drift.readable if f not in last_read]
     issues.settle_kind(conn, entity, stream.object, SCHEMA, drift.found(), run_id, now,
-                       within=lambda code, name: code == NEW or name in stream.fields)
+                       within=lambda code, name: code == NEW or name in drift.selected)
     _set_meta(conn, f"describe:{stream.object}", kept)
     return drift
 
@@ -135,7 +137,7 @@ def said(entity: str, stream: Stream, drift: Drift) -> list[tuple[bool, str]]:
 def remember_read(conn: Connection, entity: str, stream: Stream, drift: Drift) -> None:
     """The fields a stream read whole, so that one it did not (a field back or new in the spec, one whose
     values may have been left out while its type did not fit) is read in full next time."""
-    _set_meta(conn, f"fields:{entity}:{stream.name}", [f for f in drift.fields(stream) if f not in drift.retyped])
+    _set_meta(conn, f"fields:{entity}:{stream.name}", [f for f in drift.readable if f not in drift.retyped])
 
 
 def _meta(conn: Connection, key: str):

@@ -70,7 +70,8 @@ def run_step(entity: str, params: StepParams, settings: Settings, *,
 
 def build_soql(stream: Stream, since: datetime | None, *, leaving: bool = False,
                fields: dict[str, str] | None = None) -> str:
-    """The stream's query: its records changed since ``since`` (all when None), in watermark order.
+    """The stream's query: ``fields`` (default: every field its object mirrors, ``Catalog.mirrored``) of its
+    records changed since ``since`` (all when None), in watermark order.
 
     With ``leaving``, the Ids of records changed since ``since`` that no longer match the stream's filter
     (a contact whose type changed, an account that became a school). ``fields`` are the ones to select when
@@ -81,7 +82,7 @@ def build_soql(stream: Stream, since: datetime | None, *, leaving: bool = False,
         where.append(f"NOT ({stream.where})" if leaving else f"({stream.where})")
     if since is not None:
         where.append(f"SystemModstamp >= {soql_datetime(since)}")
-    select_list = "Id" if leaving else ", ".join(fields or stream.fields)
+    select_list = "Id" if leaving else ", ".join(fields or CATALOG.mirrored_fields(stream))
     soql = f"SELECT {select_list} FROM {stream.object}"
     if where:
         soql += " WHERE " + " AND ".join(where)
@@ -98,7 +99,7 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
         _finish(tx, params.dry_run)
     full = params.mode == "full" or before is None or bool(drift.unread)
     since = None if full else before - timedelta(minutes=params.lookback_minutes)
-    soql = build_soql(stream, since, fields=drift.fields(stream))
+    soql = build_soql(stream, since, fields=drift.readable)
     writer = PageWriter(spec, stream, params.run_id, now, CATALOG, drift)
     counts = PageCounts()
     with engine.connect() as conn:
@@ -200,7 +201,7 @@ def _retry_open_issues(conn: Connection, spec: Entity, stream: Stream, writer: P
 def _from_db(row: dict) -> dict:
     """A raw-mirror row as the extractor hands records over: date-times aware UTC."""
     return {k: (v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v)
-            for k, v in row.items() if k not in ("run_id", "synced_at")}
+            for k, v in row.items() if k not in t.RAW_BOOKKEEPING}
 
 
 class _SeenIds:

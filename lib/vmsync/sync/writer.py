@@ -50,10 +50,11 @@ class PageWriter:
         self.stream = stream
         self.run_id = run_id
         self.now = now
-        self.raw = t.raw_table(stream.object, stream.fields)
+        mirrored = catalog.mirrored_fields(stream)
+        self.raw = t.raw_table(stream.object, mirrored)
         self.missing = tuple(drift.missing) if drift else ()
         self.retyped = frozenset(drift.retyped) if drift else frozenset()
-        self._coerce = coercer(drift.fields(stream) if drift else stream.fields)
+        self._coerce = coercer(drift.readable if drift else mirrored)
         self.changed: Counter = Counter()  # model rows inserted, changed or retired, per table, over all pages
         self.cascade = Cascade(catalog, entity, stream, run_id, now, self.changed)
 
@@ -173,7 +174,7 @@ class PageWriter:
                 counts.updated += 1
 
     def _write_raw(self, conn: Connection, records: list[dict]) -> None:
-        stamp = {"run_id": self.run_id, "synced_at": self.now}
+        stamp = {"run_id": self.run_id, "synced_at": self.now, "read_by": self.entity.stream_key(self.stream)}
         rows = [r | stamp for r in records]
         upsert(conn, self.raw, _unique(rows, itemgetter("Id")), key=("Id",), keep=())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from ..config import ConfigError, _check_db_url
@@ -71,12 +71,23 @@ def create_schema(engine: Engine, raw_fields: Mapping[str, Iterable[Mapping[str,
     existing = inspect(engine)
     with engine.begin() as conn:
         for table in metadata.sorted_tables:
-            have = {c["name"] for c in existing.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have and column.nullable:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+            _add_columns(conn, table, {c["name"] for c in existing.get_columns(table.name)})
         upsert(conn, sync_meta, [{"key": "schema", "value": fingerprint}], key=("key",), keep=())
+
+
+def add_raw_columns(engine: Engine, table: Table) -> None:
+    """Add to the database the nullable columns of ``table`` (a raw mirror widened for one step,
+    ``tables.widened_raw_table``) that it lacks; committed at once, as ``create_schema``'s are."""
+    have = {c["name"] for c in inspect(engine).get_columns(table.name)}
+    with engine.begin() as conn:
+        _add_columns(conn, table, have)
+
+
+def _add_columns(conn: Connection, table: Table, have: set[str]) -> None:
+    for column in table.columns:
+        if column.name not in have and column.nullable:
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
 
 
 def schema_fingerprint() -> str:

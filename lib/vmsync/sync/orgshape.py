@@ -9,7 +9,9 @@ compared with the fields the stream selects:
 * any other field that is gone is left out of the query and kept as stored (``writer.PageWriter``);
 * a field whose type the spec's kind cannot hold any more still is read, a value that does not fit becoming a
   warning on its record;
-* fields added to the object since vmsync first described it that no stream reads are listed.
+* fields added to the object since vmsync first described it that no stream reads are listed;
+* a stream that mirrors all fields (``Stream.mirror_all``) also selects every other field the object has that
+  SOQL can select (``extra``), each given a column of the raw mirror when it first appears.
 
 Each of these is a ``schema`` issue in ``sync_issue`` (record = the object), open while it lasts: its
 ``first_seen_at`` says since when, the alert of the run that first sees it says it once.
@@ -40,6 +42,14 @@ HOLDS: dict[str, frozenset[str] | None] = {  # the Salesforce types a raw field 
     "text": None, "json": None, "bool": frozenset({"boolean"}), "number": _NUMBER,
     "date": frozenset({"date", "datetime"}), "datetime": frozenset({"datetime"}),
 }
+UNSELECTABLE = frozenset({"address", "location", "base64"})  # compound, or not in pages (docs/salesforce.md#describe)
+
+
+def raw_kind(type_: str) -> str:
+    """The raw column kind that holds a field of Salesforce type ``type_``: text for all but these."""
+    if type_ in _NUMBER:
+        return "number"
+    return {"boolean": "bool", "date": "date", "datetime": "datetime"}.get(type_, "text")
 
 
 @dataclass
@@ -53,11 +63,17 @@ class Drift:
     retyped: dict[str, str] = field(default_factory=dict)  # field: its type now
     new: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)  # fields read before and back now (or new in the spec)
+    extra: dict[str, str] = field(default_factory=dict)  # the object's other fields, when it mirrors them all
 
     @property
     def readable(self) -> dict[str, str]:
         """The fields the stream selects that can be read now."""
         return {name: kind for name, kind in self.selected.items() if name not in self.missing}
+
+    @property
+    def read(self) -> dict[str, str]:
+        """What the stream reads now: the readable fields, then the extra ones."""
+        return {**self.readable, **self.extra}
 
     def found(self) -> list[issues.Found]:
         o = self.object
@@ -65,7 +81,9 @@ class Drift:
                               "from vmsync's user): read without it, the values stored kept") for f in self.missing]
                 + [issues.Found(o, SCHEMA, RETYPED, f, f"{o}.{f} is now of type {t}: values that no longer fit are "
                                 "warnings on their records") for f, t in self.retyped.items()]
-                + [issues.Found(o, SCHEMA, NEW, f, f"{o}.{f} is a new field vmsync does not sync") for f in self.new])
+                + [issues.Found(o, SCHEMA, NEW, f, f"{o}.{f} is a new field vmsync does not sync"
+                                + (" (mirrored raw only: the stream mirrors all fields)" if f in self.extra else ""))
+                   for f in self.new])
 
 
 def compare(stream: Stream, described: dict, catalog: Catalog, baseline: list[str]) -> Drift:
@@ -88,6 +106,10 @@ def compare(stream: Stream, described: dict, catalog: Catalog, baseline: list[st
     read = {f.lower() for fields in catalog.raw_fields.get(stream.object, ()) for f in fields}
     known = {f.lower() for f in baseline}
     drift.new = [f["name"] for f in described["fields"] if f["name"].lower() not in known | read]
+    if stream.mirror_all:
+        selected = {name.lower() for name in drift.selected}
+        drift.extra = {f["name"]: raw_kind(f["type"]) for f in described["fields"]
+                       if f["name"].lower() not in selected and f["type"] not in UNSELECTABLE}
     return drift
 
 
@@ -116,7 +138,7 @@ def check(conn: Connection, client: SalesforceSource, stream: Stream, entity: st
                         "update the entity's spec (lib/vmsync/entities/) to the field's new name")
     last_read = _meta(conn, f"fields:{entity}:{stream.name}")
     if last_read is not None:
-        drift.unread = [f for f in drift.readable if f not in last_read]
+        drift.unread = [f for f in drift.read if f not in last_read]
     issues.settle_kind(conn, entity, stream.object, SCHEMA, drift.found(), run_id, now,
                        within=lambda code, name: code == NEW or name in drift.selected)
     _set_meta(conn, f"describe:{stream.object}", kept)
@@ -135,9 +157,9 @@ def said(entity: str, stream: Stream, drift: Drift) -> list[tuple[bool, str]]:
 
 
 def remember_read(conn: Connection, entity: str, stream: Stream, drift: Drift) -> None:
-    """The fields a stream read whole, so that one it did not (a field back or new in the spec, one whose
-    values may have been left out while its type did not fit) is read in full next time."""
-    _set_meta(conn, f"fields:{entity}:{stream.name}", [f for f in drift.readable if f not in drift.retyped])
+    """The fields a stream read whole, so that one it did not (a field back or new in the spec or the org, one
+    whose values may have been left out while its type did not fit) is read in full next time."""
+    _set_meta(conn, f"fields:{entity}:{stream.name}", [f for f in drift.read if f not in drift.retyped])
 
 
 def _meta(conn: Connection, key: str):

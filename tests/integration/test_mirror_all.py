@@ -105,3 +105,31 @@ def test_without_the_option_a_new_field_is_reported_and_not_mirrored(clean_sandb
 
     assert "Room__c" not in columns(db_url, "sf_class__c")
     assert new_field_messages(db_url) == ["Class__c.Room__c is a new field vmsync does not sync"]
+
+
+def test_a_mirrored_field_retyped_keeps_its_column_kind_and_warns_on_values_that_no_longer_fit(
+        clean_sandbox, sync, db_url, mirroring_all):
+    sync("schools", "r1")
+    rooms = add_room(clean_sandbox)
+    sync("classes", "r1")  # Seats__c gets a number column
+    fits, misfit = rooms
+    clean_sandbox.control.change_field("Class__c", "Seats__c", "retype", type="string")
+    sf = clean_sandbox.client()
+    sf.Class__c.update(fits, {"Seats__c": "40"})
+    sf.Class__c.update(misfit, {"Seats__c": "a dozen"})
+
+    assert sync("classes", "r2").status == "succeeded"
+
+    seats = dict(stored(db_url, "SELECT \"Id\", \"Seats__c\" FROM sf_class__c"))
+    assert (seats[fits], seats[misfit]) == (40.0, None)
+    warnings = stored(db_url, "SELECT record_id, field FROM sync_issue WHERE code = 'TYPE_CHANGED' "
+                              "AND resolved_at IS NULL")
+    assert warnings == [(misfit, "Seats__c")]
+    retyped = "SELECT field, resolution FROM sync_issue WHERE code = 'FIELD_RETYPED'"
+    assert stored(db_url, retyped) == [("Seats__c", None)]
+
+    clean_sandbox.control.change_field("Class__c", "Seats__c", "remove")
+    sync("classes", "r3")
+
+    assert stored(db_url, retyped) == [("Seats__c", "fixed")]
+    assert dict(stored(db_url, "SELECT \"Id\", \"Seats__c\" FROM sf_class__c"))[fits] == 40.0

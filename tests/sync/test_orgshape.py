@@ -57,3 +57,11 @@ def test_a_stream_that_mirrors_all_fields_reads_the_others_it_can_select_with_th
     assert [f.message for f in drift.found() if f.field == "Fax__c"] == [
         "Account.Fax__c is a new field vmsync does not sync (mirrored raw only: the stream mirrors all fields)"]
     assert compare(SCHOOLS, now, CATALOG, []).extra == {}
+
+
+def test_a_field_mirrored_all_the_same_is_written_as_its_column_s_kind_and_retyped_when_that_cannot_hold_it():
+    everything = replace(SCHOOLS, mirror_all=True)
+    drift = compare(everything, described(Seats__c="string", Fax__c="phone"), CATALOG, [],
+                    {"Seats__c": "number", "Fax__c": "text"})
+    assert drift.extra == {"Seats__c": "number", "Fax__c": "text"}
+    assert drift.retyped == {"Seats__c": "string"}

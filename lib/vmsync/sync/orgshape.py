@@ -20,6 +20,7 @@ Each of these is a ``schema`` issue in ``sync_issue`` (record = the object), ope
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,6 +30,7 @@ from ..entities.catalog import Catalog
 from ..entities.spec import Stream
 from ..errors import ErrorClass, SyncError
 from ..salesforce import SalesforceSource
+from ..store import raw_column_kinds
 from ..store.tables import sync_meta
 from ..store.upsert import upsert
 from . import issues
@@ -86,9 +88,12 @@ class Drift:
                    for f in self.new])
 
 
-def compare(stream: Stream, described: dict, catalog: Catalog, baseline: list[str]) -> Drift:
+def compare(stream: Stream, described: dict, catalog: Catalog, baseline: list[str],
+            columns: Mapping[str, str] | None = None) -> Drift:
     """The stream's spec against the object's describe; ``baseline`` is the object's fields when vmsync first
-    described it (what is new since)."""
+    described it (what is new since). ``columns`` are the kinds of the raw mirror's columns in the database: an
+    extra field (``Stream.mirror_all``) that has one is written as its kind, and is retyped when that kind cannot
+    hold the field's type now."""
     types = {f["name"].lower(): f["type"] for f in described["fields"]}
     relationships = {(f.get("relationshipName") or "").lower() for f in described["fields"]} - {""}
     drift = Drift(stream.object, dict(catalog.mirrored_fields(stream)))
@@ -108,8 +113,12 @@ def compare(stream: Stream, described: dict, catalog: Catalog, baseline: list[st
     drift.new = [f["name"] for f in described["fields"] if f["name"].lower() not in known | read]
     if stream.mirror_all:
         selected = {name.lower() for name in drift.selected}
-        drift.extra = {f["name"]: raw_kind(f["type"]) for f in described["fields"]
-                       if f["name"].lower() not in selected and f["type"] not in UNSELECTABLE}
+        for f in described["fields"]:
+            if f["name"].lower() in selected or f["type"] in UNSELECTABLE:
+                continue
+            kind = drift.extra[f["name"]] = (columns or {}).get(f["name"], raw_kind(f["type"]))
+            if HOLDS[kind] is not None and f["type"] not in HOLDS[kind]:
+                drift.retyped[f["name"]] = f["type"]
     return drift
 
 
@@ -123,7 +132,8 @@ def look(conn: Connection | None, client: SalesforceSource, stream: Stream, cata
     fresh = bool(kept and run_id and kept.get("run_id") == run_id)
     described = client.describe_since(stream.object, kept.get("describe") if kept else None, ask=not fresh)
     baseline = kept["baseline"] if kept else [f["name"] for f in described["fields"]]
-    return (compare(stream, described, catalog, baseline),
+    columns = raw_column_kinds(conn, stream.object) if conn is not None and stream.mirror_all else None
+    return (compare(stream, described, catalog, baseline, columns),
             {"describe": described, "baseline": baseline, "run_id": run_id})
 
 
@@ -140,7 +150,8 @@ def check(conn: Connection, client: SalesforceSource, stream: Stream, entity: st
     if last_read is not None:
         drift.unread = [f for f in drift.read if f not in last_read]
     issues.settle_kind(conn, entity, stream.object, SCHEMA, drift.found(), run_id, now,
-                       within=lambda code, name: code == NEW or name in drift.selected)
+                       within=lambda code, name: (code == NEW or name in drift.selected or name in drift.extra
+                                                  or (code == RETYPED and stream.mirror_all)))
     _set_meta(conn, f"describe:{stream.object}", kept)
     return drift
 

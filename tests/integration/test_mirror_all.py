@@ -14,6 +14,8 @@ from vmsync.store import open_engine, schema_fingerprint
 from vmsync.store import tables as t
 from vmsync.sync import step
 
+from .test_org_shape import stored
+
 ROOM = "SELECT \"Id\", \"Room__c\" FROM sf_class__c WHERE \"Room__c\" IS NOT NULL ORDER BY \"Id\""
 SEATS = "SELECT \"Seats__c\" FROM sf_class__c WHERE \"Seats__c\" IS NOT NULL ORDER BY \"Id\""
 
@@ -32,14 +34,6 @@ def columns(db_url: str, table: str) -> set[str]:
         return {c["name"] for c in sa.inspect(engine).get_columns(table)}
     finally:
         engine.dispose()
-
-
-def stored(db_url: str, sql: str) -> list[tuple]:
-    engine = open_engine(db_url)
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(sa.text(sql))]
-    engine.dispose()
-    return rows
 
 
 def new_field_messages(db_url: str) -> list[str]:

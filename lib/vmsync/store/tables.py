@@ -174,4 +174,3 @@ def widened_raw_table(table: Table, extra: dict[str, str]) -> Table:
     columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in table.columns]
     columns += [Column(f, RAW_TYPES[kind]) for f, kind in extra.items() if f not in table.c]
     return Table(table.name, MetaData(), *columns)
-

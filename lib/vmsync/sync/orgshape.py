@@ -11,7 +11,8 @@ compared with the fields the stream selects:
   warning on its record;
 * fields added to the object since vmsync first described it that no stream reads are listed;
 * a stream that mirrors all fields (``Stream.mirror_all``) also selects every other field the object has that
-  SOQL can select (``extra``), each given a column of the raw mirror when it first appears.
+  SOQL can select (``extra``), each given a column of the raw mirror when it first appears, and written as
+  that column's kind from then on (retyped, as above, when the kind cannot hold the field's type any more).
 
 Each of these is a ``schema`` issue in ``sync_issue`` (record = the object), open while it lasts: its
 ``first_seen_at`` says since when, the alert of the run that first sees it says it once.
@@ -150,7 +151,7 @@ def check(conn: Connection, client: SalesforceSource, stream: Stream, entity: st
     if last_read is not None:
         drift.unread = [f for f in drift.read if f not in last_read]
     issues.settle_kind(conn, entity, stream.object, SCHEMA, drift.found(), run_id, now,
-                       within=lambda code, name: (code == NEW or name in drift.selected or name in drift.extra
+                       within=lambda code, name: (code == NEW or name in drift.selected
                                                   or (code == RETYPED and stream.mirror_all)))
     _set_meta(conn, f"describe:{stream.object}", kept)
     return drift

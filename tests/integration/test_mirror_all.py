@@ -127,3 +127,14 @@ def test_a_mirrored_field_retyped_keeps_its_column_kind_and_warns_on_values_that
 
     assert stored(db_url, retyped) == [("Seats__c", "fixed")]
     assert dict(stored(db_url, "SELECT \"Id\", \"Seats__c\" FROM sf_class__c"))[fits] == 40.0
+
+
+def test_a_dry_run_adds_the_column_and_writes_no_value(clean_sandbox, sync, db_url, mirroring_all):
+    sync("schools", "r1")
+    sync("classes", "r1")
+    add_room(clean_sandbox)
+
+    assert sync("classes", "r2", dry_run=True).status == "succeeded"
+
+    assert "Room__c" in columns(db_url, "sf_class__c")
+    assert stored(db_url, ROOM) == []

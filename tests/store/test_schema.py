@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from vmsync.entities import create_schema
-from vmsync.store import schema_fingerprint
+from vmsync.entities import CATALOG, create_schema
+from vmsync.store import raw_column_kinds, schema_fingerprint
 from vmsync.store import tables as t
 
 
@@ -56,3 +56,11 @@ def test_a_table_gone_is_made_again_even_with_the_schema_recorded(db_engine):
         conn.execute(sa.text("DROP TABLE sync_watermark"))
     create_schema(db_engine)
     assert "sync_watermark" in sa.inspect(db_engine).get_table_names()
+
+
+def test_a_raw_mirror_s_column_kinds_are_read_back_as_vmsync_makes_them(db_engine):
+    with db_engine.connect() as conn:
+        kinds = raw_column_kinds(conn, "Contact")
+        assert raw_column_kinds(conn, "No_Such_Object__c") == {}
+    assert {f: kinds[f] for f in CATALOG.mirrored["Contact"]} == dict(CATALOG.mirrored["Contact"])
+    assert set(CATALOG.mirrored["Contact"].values()) >= {"text", "bool", "number", "date", "datetime"}

@@ -45,3 +45,23 @@ def test_a_type_the_spec_kind_still_holds_is_no_drift_and_one_it_cannot_is():
 def test_a_field_it_cannot_do_without_gone_is_needed_and_nothing_else():
     drift = compare(SCHOOLS, described("SystemModstamp"), CATALOG, [])
     assert drift.needed == ["SystemModstamp"] and drift.missing == [] and drift.retyped == {}
+
+
+def test_a_stream_that_mirrors_all_fields_reads_the_others_it_can_select_with_their_raw_kinds():
+    everything = replace(SCHOOLS, mirror_all=True)
+    now = described(Fax__c="phone", Seats__c="int", Open__c="boolean", Opened__c="date", BillingAddress="address",
+                    Logo__c="base64", Spot__c="location")
+    drift = compare(everything, now, CATALOG, [f["name"] for f in described()["fields"]])
+    assert drift.extra == {"Fax__c": "text", "Seats__c": "number", "Open__c": "bool", "Opened__c": "date"}
+    assert drift.read == {**drift.readable, **drift.extra}
+    assert [f.message for f in drift.found() if f.field == "Fax__c"] == [
+        "Account.Fax__c is a new field vmsync does not sync (mirrored raw only: the stream mirrors all fields)"]
+    assert compare(SCHOOLS, now, CATALOG, []).extra == {}
+
+
+def test_a_field_mirrored_all_the_same_is_written_as_its_column_s_kind_and_retyped_when_that_cannot_hold_it():
+    everything = replace(SCHOOLS, mirror_all=True)
+    drift = compare(everything, described(Seats__c="string", Fax__c="phone"), CATALOG, [],
+                    {"Seats__c": "number", "Fax__c": "text"})
+    assert drift.extra == {"Seats__c": "number", "Fax__c": "text"}
+    assert drift.retyped == {"Seats__c": "string"}

@@ -86,7 +86,9 @@ def render(catalog: Catalog) -> str:
             "never to be taken for NULL. A row written before vmsync recorded `read_by` has it NULL: it holds "
             "only its stream's fields, until a full sync or a change of the record rewrites it. A deleted record "
             "keeps its row with `IsDeleted` true. Mappings read this layer, so a mapping can be fixed and replayed "
-            "without calling Salesforce again; it is also where held-back records wait to be mapped again.", "",
+            "without calling Salesforce again; it is also where held-back records wait to be mapped again. A "
+            "stream whose spec mirrors all fields (`mirror_all`; none as shipped) adds a column for every other "
+            "field its object has in the org, as the field appears: such columns are not listed here.", "",
             "| table | read by | read | fields |", "|---|---|---|---|"]
     per_stream = []
     for sf_object in sorted(catalog.readers, key=tables.raw_table_name):

@@ -101,6 +101,13 @@ class Stream:
     ``required`` names the fields the stream cannot do without besides ``Id``, ``IsDeleted`` and
     ``SystemModstamp``: the fields of its filter and the parent keys of its required links. When the org loses
     one of them the step stops before reading; any other field it can live without (docs/sync-rules.md#org-shape).
+
+    ``mirror_all`` makes the stream also select every other field its object has in the org (but compound and
+    binary ones) into the raw mirror, which gains a column for each as it appears: the model still maps only
+    ``fields``, so such a field is there to query raw, not synced. No shipped entity asks for it: the VMS
+    objects carry many admin and package fields nothing maps, which would lengthen every query and page for
+    columns nobody reads, and a field worth keeping belongs in the spec, where it gets a kind, a mapping and a
+    test (docs/sync-rules.md#mirroring-all-fields).
     """
 
     name: str
@@ -111,6 +118,7 @@ class Stream:
     tables: tuple[Table, ...]
     supersedes: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+    mirror_all: bool = False
 
     @property
     def needs(self) -> tuple[str, ...]:

@@ -6,7 +6,15 @@ the bottom layer: of the rest of vmsync it imports ``config`` alone.
 """
 
 from . import runs, tables
-from .database import check_url, create_schema, open_engine, register_raw_tables, schema_fingerprint
+from .database import (
+    add_raw_columns,
+    check_url,
+    create_schema,
+    open_engine,
+    raw_column_kinds,
+    register_raw_tables,
+    schema_fingerprint,
+)
 
-__all__ = ["check_url", "create_schema", "open_engine", "register_raw_tables", "runs", "schema_fingerprint",
-           "tables"]
+__all__ = ["add_raw_columns", "check_url", "create_schema", "open_engine", "raw_column_kinds", "register_raw_tables",
+           "runs", "schema_fingerprint", "tables"]

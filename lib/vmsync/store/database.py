@@ -5,11 +5,26 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Numeric,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 
 from ..config import ConfigError, _check_db_url
-from .tables import metadata, raw_table, sync_meta
+from .tables import metadata, raw_table, raw_table_name, sync_meta
 from .upsert import upsert
 
 
@@ -71,12 +86,37 @@ def create_schema(engine: Engine, raw_fields: Mapping[str, Iterable[Mapping[str,
     existing = inspect(engine)
     with engine.begin() as conn:
         for table in metadata.sorted_tables:
-            have = {c["name"] for c in existing.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have and column.nullable:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+            _add_columns(conn, table, {c["name"] for c in existing.get_columns(table.name)})
         upsert(conn, sync_meta, [{"key": "schema", "value": fingerprint}], key=("key",), keep=())
+
+
+def add_raw_columns(engine: Engine, table: Table) -> None:
+    """Add to the database the nullable columns of ``table`` (a raw mirror widened for one step,
+    ``tables.widened_raw_table``) that it lacks; committed at once, as ``create_schema``'s are."""
+    have = {c["name"] for c in inspect(engine).get_columns(table.name)}
+    with engine.begin() as conn:
+        _add_columns(conn, table, have)
+
+
+def raw_column_kinds(conn: Connection, sf_object: str) -> dict[str, str]:
+    """The kind (``tables.RAW_TYPES``) of each column the database's raw mirror of ``sf_object`` has now, as
+    reflected (none before its first step): what a field gets written as once it has a column."""
+    name = raw_table_name(sf_object)
+    found = inspect(conn)
+    if not found.has_table(name):
+        return {}
+    return {c["name"]: next((kind for type_, kind in _REFLECTED if isinstance(c["type"], type_)), "text")
+            for c in found.get_columns(name)}
+
+
+_REFLECTED = ((Boolean, "bool"), ((Float, Numeric), "number"), (DateTime, "datetime"), (Date, "date"), (JSON, "json"))
+
+
+def _add_columns(conn: Connection, table: Table, have: set[str]) -> None:
+    for column in table.columns:
+        if column.name not in have and column.nullable:
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
 
 
 def schema_fingerprint() -> str:

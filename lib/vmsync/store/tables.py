@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    MetaData,
     String,
     Table,
     Text,
@@ -166,3 +167,10 @@ def raw_table(sf_object: str, fields: dict[str, str]) -> Table:
     columns += [Column("run_id", String(40)), Column("synced_at", TS, nullable=False), Column("read_by", String(80))]
     return Table(name, metadata, *columns, Index(f"ix_{name}_modstamp", "SystemModstamp"))
 
+
+def widened_raw_table(table: Table, extra: dict[str, str]) -> Table:
+    """``table`` (a raw mirror) with a column for each field of ``extra`` it lacks, for one step alone: kept
+    out of ``metadata``, so that the schema and its fingerprint stay what the specs make."""
+    columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in table.columns]
+    columns += [Column(f, RAW_TYPES[kind]) for f, kind in extra.items() if f not in table.c]
+    return Table(table.name, MetaData(), *columns)

@@ -20,7 +20,7 @@ from ..entities import CATALOG, create_schema
 from ..entities import get as get_entity
 from ..entities.spec import Entity, Stream
 from ..salesforce import SalesforceSource, soql_datetime
-from ..store import open_engine, runs
+from ..store import add_raw_columns, open_engine, runs
 from ..store import tables as t
 from ..store.chunks import chunks
 from ..store.upsert import upsert
@@ -74,8 +74,8 @@ def build_soql(stream: Stream, since: datetime | None, *, leaving: bool = False,
     records changed since ``since`` (all when None), in watermark order.
 
     With ``leaving``, the Ids of records changed since ``since`` that no longer match the stream's filter
-    (a contact whose type changed, an account that became a school). ``fields`` are the ones to select when
-    the org lost some of the stream's (``orgshape``).
+    (a contact whose type changed, an account that became a school). ``fields`` are the ones the stream reads
+    now (``orgshape``: without those the org lost, with the object's others when it mirrors them all).
     """
     where = []
     if stream.where:
@@ -99,8 +99,10 @@ def _run_stream(engine: Engine, spec: Entity, stream: Stream, params: StepParams
         _finish(tx, params.dry_run)
     full = params.mode == "full" or before is None or bool(drift.unread)
     since = None if full else before - timedelta(minutes=params.lookback_minutes)
-    soql = build_soql(stream, since, fields=drift.readable)
+    soql = build_soql(stream, since, fields=drift.read)
     writer = PageWriter(spec, stream, params.run_id, now, CATALOG, drift)
+    if drift.extra:  # a schema change, made even on a dry run (as ``create_schema``'s)
+        add_raw_columns(engine, writer.raw)
     counts = PageCounts()
     with engine.connect() as conn:
         seen = _SeenIds(conn) if full and not params.dry_run else None

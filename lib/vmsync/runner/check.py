@@ -33,10 +33,8 @@ from . import preflight
 from .environment import (
     SANDBOX_DB_URL,
     SandboxOpener,
-    check_step_settings,
-    sandbox_environment,
+    org_settings,
     settings_from,
-    start_sandbox,
 )
 from .folder import MB, check_runs_dir
 from .lock import current_holder, is_stale
@@ -138,12 +136,7 @@ def _check(options: CheckOptions, stack: contextlib.ExitStack, out: TextIO) -> i
         print(f"  note  run {holder['run_id']} is running on this database (pid {holder['pid']} on "
               f"{holder['host']})", file=out)
 
-    connection = options.connection
-    if options.sandbox and connection is None:
-        connection = start_sandbox(options.open_sandbox, options.sandbox_preset, options.sandbox_dir, stack)
-    env = {**os.environ, **(sandbox_environment(connection) if connection else {})}
-    settings = settings_from(env, options.env_file)
-    check_step_settings(env, options.env_file)
+    settings, _, connection = org_settings(options, {}, stack)
     ok("settings of the steps (Pathful source, time zone)")
     for warning in choose_secrets(settings.named_secrets(), settings.public_values())[1]:
         print(f"  warn  {warning}", file=out)

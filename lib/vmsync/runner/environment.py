@@ -7,6 +7,7 @@ their environment, never through notebook parameters; the runner's own ``os.envi
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -62,3 +63,17 @@ def start_sandbox(opener: SandboxOpener | None, preset: str, state_dir: Path, st
         raise UsageError("--sandbox needs a sandbox org to start: run it with `vmsync run --sandbox`, or pass "
                          "the connection of a running one")
     return stack.enter_context(opener(preset, state_dir))
+
+
+def org_settings(options, overrides: Mapping[str, str], stack: contextlib.ExitStack
+                 ) -> tuple[Settings, dict[str, str], dict | None]:
+    """What a run or a check uses with its org: the kernels' environment (``overrides`` and, for a sandbox org,
+    its settings over ``os.environ``), the settings read from it, and the sandbox's connection (started now when
+    ``options.sandbox`` asks for one and none was given). The steps' own settings are checked too."""
+    connection = options.connection
+    if options.sandbox and connection is None:
+        connection = start_sandbox(options.open_sandbox, options.sandbox_preset, options.sandbox_dir, stack)
+    env = {**os.environ, **overrides, **(sandbox_environment(connection) if connection else {})}
+    settings = settings_from(env, options.env_file)
+    check_step_settings(env, options.env_file)
+    return settings, env, connection

@@ -38,10 +38,8 @@ from . import preflight, render
 from .environment import (
     SANDBOX_DB_URL,
     SandboxOpener,
-    check_step_settings,
-    sandbox_environment,
+    org_settings,
     settings_from,
-    start_sandbox,
 )
 from .execute import Limits
 from .folder import check_runs_dir, find_run, new_run_id, shown_path
@@ -169,15 +167,8 @@ def _run(options: RunOptions, stack: contextlib.ExitStack, out: TextIO, report: 
     if holder and not is_stale(holder):
         raise UsageError(str(LockHeld(holder)))
 
-    connection = options.connection
-    if options.sandbox and connection is None:
-        connection = start_sandbox(options.open_sandbox, options.sandbox_preset, options.sandbox_dir, stack)
-    overrides = {"VMSYNC_DB_URL": db_url, "VMSYNC_RUNS_DIR": str(runs_dir)}
-    if connection is not None:
-        overrides |= sandbox_environment(connection)
-    env = {**os.environ, **overrides}
-    settings = settings_from(env, options.env_file)
-    check_step_settings(env, options.env_file)
+    settings, env, connection = org_settings(
+        options, {"VMSYNC_DB_URL": db_url, "VMSYNC_RUNS_DIR": str(runs_dir)}, stack)
     named = settings.named_secrets() | ({"the sandbox's admin token": (connection["admin_token"],)}
                                          if connection else {})
     secrets, unsafe = choose_secrets(named, settings.public_values())
